@@ -1,0 +1,40 @@
+# Colloquy: `make run` serves the demo forum, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format bench clean-db
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Colloquy needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# xstatic-bootstrap ships only an sdist whose setup.py needs pkg_resources, which
+# setuptools 81 removed; requirements-build.txt pins the build backend below that.
+$(STAMP): $(BIN)/python requirements.txt requirements-dev.txt requirements-build.txt
+	$(BIN)/pip install --quiet --build-constraint requirements-build.txt -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: $(STAMP)
+	DJANGO_DEBUG=True $(BIN)/python manage.py migrate --noinput
+	DJANGO_DEBUG=True $(BIN)/python manage.py load_demo_forum --if-empty
+	DJANGO_DEBUG=True $(BIN)/python manage.py ensure_admin
+	DJANGO_DEBUG=True $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# With DATABASE_URL unset, tests run on an embedded PostgreSQL in a throwaway folder
+# that is stopped and deleted when the run ends.
+test: $(STAMP)
+	@if [ ! -x /usr/bin/chromium ] && [ -z "$$PLAYWRIGHT_CHROMIUM" ]; then $(BIN)/playwright install chromium; fi
+	@pgdata=$$(mktemp -d /tmp/colloquy-test-pg.XXXXXX); \
+	COLLOQUY_PGDATA=$$pgdata/data COLLOQUY_PGDATA_EPHEMERAL=1 $(BIN)/pytest $(PYTEST_ARGS); \
+	status=$$?; rm -rf $$pgdata; exit $$status
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
