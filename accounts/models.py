@@ -1,0 +1,103 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Tier(models.Model):
+    """A rung of the member ladder ("Gold Member"), earned by posts or pinned."""
+
+    class Style(models.TextChoices):
+        PLAIN = "plain", "Plain"
+        BRONZE = "bronze", "Bronze"
+        SILVER = "silver", "Silver"
+        GOLD = "gold", "Gold"
+        PLATINUM = "platinum", "Platinum"
+        STAFF = "staff", "Staff"
+
+    name = models.CharField(max_length=60, unique=True)
+    min_posts = models.PositiveIntegerField(
+        default=0, help_text="Members reach this tier at this many posts."
+    )
+    style = models.CharField(max_length=20, choices=Style.choices, default=Style.PLAIN)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "min_posts"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """A member. Profile fields live on this row so an author card is one join away."""
+
+    email = models.EmailField("email address", unique=True)
+    avatar = models.ImageField(upload_to="avatars/", blank=True)
+    custom_title = models.CharField(max_length=60, blank=True)
+    tier = models.ForeignKey(
+        Tier,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Highest tier earned by post count; kept up to date when posting.",
+    )
+    pinned_tier = models.ForeignKey(
+        Tier,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="A tier granted by staff, shown instead of the earned one.",
+    )
+    is_moderator = models.BooleanField(
+        default=False, help_text="May lock, stick, move and delete on the site itself."
+    )
+    post_count = models.PositiveIntegerField(default=0)
+    signature = models.TextField(blank=True)
+    signature_html = models.TextField(blank=True)
+    about = models.TextField(blank=True)
+    about_html = models.TextField(blank=True)
+    location = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    banned_until = models.DateTimeField(null=True, blank=True)
+    is_banned = models.BooleanField(default=False)
+    ban_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("username"),
+                name="accounts_user_username_ci_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    def get_absolute_url(self) -> str:
+        return reverse("accounts:member_detail", args=[self.pk])
+
+    @property
+    def title(self) -> str:
+        """The title on an author card: custom, else pinned tier, else earned tier."""
+        if self.custom_title:
+            return self.custom_title
+        shown = self.shown_tier
+        return shown.name if shown else ""
+
+    @property
+    def shown_tier(self) -> Tier | None:
+        return self.pinned_tier or self.tier
+
+    @property
+    def initials(self) -> str:
+        return self.username[:2].upper()
+
+    @property
+    def is_currently_banned(self) -> bool:
+        if not self.is_banned:
+            return False
+        return self.banned_until is None or self.banned_until > timezone.now()

@@ -1,0 +1,221 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+
+from forum.querysets import BoardQuerySet, PostQuerySet, ThreadQuerySet
+
+
+def make_slug(text: str, fallback: str = "thread") -> str:
+    return slugify(text)[:80].strip("-") or fallback
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:index") + f"#category-{self.slug}"
+
+
+class Board(models.Model):
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="boards"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=120, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+    thread_count = models.PositiveIntegerField(default=0)
+    post_count = models.PositiveIntegerField(default=0)
+    last_post = models.ForeignKey(
+        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_post_at = models.DateTimeField(null=True, blank=True)
+
+    objects = BoardQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:board_detail", args=[self.slug])
+
+
+class Thread(models.Model):
+    board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="threads")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="threads"
+    )
+    title = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    is_locked = models.BooleanField(default=False)
+    is_sticky = models.BooleanField(default=False)
+    is_deleted = models.BooleanField(default=False)
+    reply_count = models.PositiveIntegerField(default=0)
+    view_count = models.PositiveIntegerField(default=0)
+    last_position = models.PositiveIntegerField(default=0)
+    last_post = models.ForeignKey(
+        "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_post_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ThreadQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            # The board page: sticky threads first, then by latest activity.
+            models.Index(
+                "board",
+                models.F("is_sticky").desc(),
+                models.F("last_post_at").desc(),
+                models.F("id").desc(),
+                name="forum_thread_board_activity",
+                condition=Q(is_deleted=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:thread_detail", args=[self.pk, self.slug])
+
+    @property
+    def page_count(self) -> int:
+        per_page = settings.FORUM_POSTS_PER_PAGE
+        return max(1, -(-self.last_position // per_page))
+
+    def page_url(self, page: int) -> str:
+        url = self.get_absolute_url()
+        return url if page <= 1 else f"{url}?page={page}"
+
+
+class Post(models.Model):
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="posts")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
+    )
+    position = models.PositiveIntegerField()
+    body = models.TextField()
+    body_html = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    edited_at = models.DateTimeField(null=True, blank=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    delete_reason = models.CharField(max_length=255, blank=True)
+    # A per-form token: a double-submitted form finds its first post instead of
+    # creating a second one.
+    submission_token = models.UUIDField(null=True, blank=True, editable=False)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["thread", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread", "position"], name="forum_post_unique_position"
+            ),
+            models.UniqueConstraint(
+                fields=["author", "submission_token"],
+                name="forum_post_unique_submission",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["author", "-created_at"], name="forum_post_author_recent"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Post #{self.position} in {self.thread_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:post_detail", args=[self.pk])
+
+    @property
+    def page(self) -> int:
+        return (self.position - 1) // settings.FORUM_POSTS_PER_PAGE + 1
+
+    @property
+    def anchor(self) -> str:
+        return f"post-{self.pk}"
+
+
+class PostRevision(models.Model):
+    """The source of a post as it was before an edit."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ModerationAction(models.Model):
+    """An audit row for every moderation write."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=40)
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    target_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"

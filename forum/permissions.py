@@ -1,0 +1,66 @@
+"""Who may do what: plain functions of user and object, no queries, no writes."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+    from forum.models import Board, Post, Thread
+
+
+def is_moderator(user: User | AnonymousUser) -> bool:
+    """Staff and members flagged as moderators moderate every board."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_staff or user.is_moderator)
+    )
+
+
+def can_post(user: User | AnonymousUser) -> bool:
+    """Active members who are not banned may write."""
+    return bool(
+        user.is_authenticated and user.is_active and not user.is_currently_banned
+    )
+
+
+def can_start_thread(user: User | AnonymousUser, board: Board) -> bool:
+    """Any member who may post can start a thread on any board."""
+    return can_post(user)
+
+
+def can_view_thread(user: User | AnonymousUser, thread: Thread) -> bool:
+    """Deleted threads are visible to moderators only."""
+    return not thread.is_deleted or is_moderator(user)
+
+
+def can_reply(user: User | AnonymousUser, thread: Thread) -> bool:
+    """Members reply to open threads; moderators reply to locked ones too."""
+    if not can_post(user) or not can_view_thread(user, thread):
+        return False
+    return not thread.is_locked or is_moderator(user)
+
+
+def can_edit_post(user: User | AnonymousUser, post: Post) -> bool:
+    """Authors edit their own live posts in open threads; moderators edit any post."""
+    if is_moderator(user):
+        return True
+    return (
+        can_post(user)
+        and post.author_id == user.pk
+        and not post.is_deleted
+        and not post.thread.is_locked
+    )
+
+
+def can_delete_post(user: User | AnonymousUser, post: Post) -> bool:
+    """Authors delete their own posts; moderators delete any."""
+    return can_edit_post(user, post)
+
+
+def can_moderate(user: User | AnonymousUser, thread: Thread) -> bool:
+    """Locking, sticking and moving are for moderators."""
+    return is_moderator(user)
