@@ -1,0 +1,186 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods
+
+from accounts.http import AuthedRequest
+from accounts.models import User
+from forum import permissions, services, viewcounts
+from forum.forms import ReplyForm, ThreadForm
+from forum.models import Board, Post, Thread
+from forum.pagination import PageWindow, num_pages, resolve_page
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def index(request: HttpRequest) -> HttpResponse:
+    boards = list(Board.objects.for_index())
+    categories: dict[int, dict] = {}
+    children: dict[int, list[Board]] = {}
+    for board in boards:
+        if board.parent_id:
+            children.setdefault(board.parent_id, []).append(board)
+            continue
+        entry = categories.setdefault(
+            board.category_id, {"category": board.category, "boards": []}
+        )
+        entry["boards"].append(board)
+    for board in boards:
+        board.subboards = children.get(board.pk, [])
+    newest_member = User.objects.filter(is_active=True).order_by("-date_joined").first()
+    stats = {
+        "threads": sum(b.thread_count for b in boards),
+        "posts": sum(b.post_count for b in boards),
+        "members": User.objects.filter(is_active=True).count(),
+        "newest_member": newest_member,
+    }
+    return render(
+        request, "forum/index.html", {"categories": categories.values(), "stats": stats}
+    )
+
+
+def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    board = get_object_or_404(
+        Board.objects.select_related("category", "parent"), slug=slug
+    )
+    per_page = settings.FORUM_THREADS_PER_PAGE
+    page, must_redirect = resolve_page(
+        request.GET.get("page"), num_pages(board.thread_count, per_page)
+    )
+    if must_redirect:
+        url = board.get_absolute_url()
+        return redirect(url if page == 1 else f"{url}?page={page}")
+    offset = (page - 1) * per_page
+    threads = (
+        Thread.objects.filter(board=board)
+        .visible_to(request.user)
+        .by_activity()
+        .for_listing()[offset : offset + per_page]
+    )
+    return render(
+        request,
+        "forum/board_detail.html",
+        {
+            "board": board,
+            "subboards": board.children.select_related(
+                "last_post__thread", "last_post__author"
+            ),
+            "threads": threads,
+            "page": PageWindow(page, num_pages(board.thread_count, per_page)),
+            "can_start_thread": permissions.can_start_thread(request.user, board),
+        },
+    )
+
+
+def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpResponse:
+    thread = get_object_or_404(
+        Thread.objects.select_related("board__category", "board__parent", "author"),
+        pk=thread_id,
+    )
+    if not permissions.can_view_thread(request.user, thread):
+        raise Http404("No such thread.")
+    page, must_redirect = resolve_page(request.GET.get("page"), thread.page_count)
+    if slug != thread.slug:
+        return redirect(thread.page_url(page), permanent=True)
+    if must_redirect:
+        return redirect(thread.page_url(page))
+    posts = Post.objects.page_of(thread, page, settings.FORUM_POSTS_PER_PAGE)
+    viewcounts.record_view(thread.pk)
+    can_reply = permissions.can_reply(request.user, thread)
+    return render(
+        request,
+        "forum/thread_detail.html",
+        {
+            "thread": thread,
+            "board": thread.board,
+            "posts": posts,
+            "page": PageWindow(page, thread.page_count),
+            "can_reply": can_reply,
+            "is_moderator": permissions.is_moderator(request.user),
+            "form": ReplyForm() if can_reply else None,
+        },
+    )
+
+
+def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = get_object_or_404(Post.objects.select_related("thread"), pk=post_id)
+    if not permissions.can_view_thread(request.user, post.thread):
+        raise Http404("No such post.")
+    return redirect(f"{post.thread.page_url(post.page)}#{post.anchor}")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
+    board = get_object_or_404(Board.objects.select_related("category"), slug=slug)
+    form = ThreadForm(request.POST if request.method == "POST" else None)
+    allowed = permissions.can_start_thread(request.user, board)
+    if not allowed:
+        messages.error(request, _refusal_reason(request.user))
+    elif form.is_valid():
+        try:
+            thread = services.start_thread(
+                board=board,
+                author=request.user,
+                title=form.cleaned_data["title"],
+                body=form.cleaned_data["body"],
+                ip_address=_client_ip(request),
+                submission_token=form.cleaned_data["submission_token"],
+            )
+        except PermissionDenied as refusal:
+            messages.error(request, str(refusal))
+        else:
+            return redirect(thread)
+    return render(
+        request,
+        "forum/thread_form.html",
+        {"board": board, "form": form},
+        status=200 if allowed else 403,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    thread = get_object_or_404(
+        Thread.objects.select_related("board__category", "board__parent"), pk=thread_id
+    )
+    if not permissions.can_view_thread(request.user, thread):
+        raise Http404("No such thread.")
+    form = ReplyForm(request.POST if request.method == "POST" else None)
+    allowed = permissions.can_reply(request.user, thread)
+    if not allowed:
+        messages.error(request, _refusal_reason(request.user, thread))
+    elif form.is_valid():
+        try:
+            post = services.post_reply(
+                thread=thread,
+                author=request.user,
+                body=form.cleaned_data["body"],
+                ip_address=_client_ip(request),
+                submission_token=form.cleaned_data["submission_token"],
+            )
+        except PermissionDenied as refusal:
+            messages.error(request, str(refusal))
+            allowed = False
+        else:
+            return redirect(f"{post.thread.page_url(post.page)}#{post.anchor}")
+    return render(
+        request,
+        "forum/reply_form.html",
+        {"thread": thread, "board": thread.board, "form": form},
+        status=200 if allowed else 403,
+    )
+
+
+def _refusal_reason(user: User, thread: Thread | None = None) -> str:
+    if user.is_currently_banned:
+        return "Your account is banned from posting."
+    if thread is not None and thread.is_locked:
+        return "This thread is locked; it no longer accepts replies."
+    return "You may not post here."
