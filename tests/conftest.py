@@ -1,0 +1,84 @@
+import os
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import make_board, make_member, make_thread
+
+CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(autouse=True)
+def _quiet_settings(settings):
+    # View counts are flushed by tests that want them, never in the middle of another.
+    settings.FORUM_VIEW_FLUSH_SECONDS = 10**9
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {
+            "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        },
+    }
+
+
+@pytest.fixture
+def member(db):
+    return make_member("alice")
+
+
+@pytest.fixture
+def other_member(db):
+    return make_member("bob")
+
+
+@pytest.fixture
+def moderator(db):
+    return make_member("mod", is_moderator=True)
+
+
+@pytest.fixture
+def board(db):
+    return make_board("General chat")
+
+
+@pytest.fixture
+def thread(board, member):
+    return make_thread(board=board, author=member, title="Hello world")
+
+
+def count_queries(client, url: str, status: int = 200) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == status, response
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launch = {"headless": True, "args": CHROMIUM_ARGS}
+        if os.path.exists(CHROMIUM):
+            launch["executable_path"] = CHROMIUM
+        browser = playwright.chromium.launch(**launch)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
