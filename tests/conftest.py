@@ -66,6 +66,9 @@ def count_queries(client, url: str, status: int = 200) -> int:
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread; the ORM calls
+    # tests make between browser steps are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         launch = {"headless": True, "args": CHROMIUM_ARGS}
         if os.path.exists(CHROMIUM):

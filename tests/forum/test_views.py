@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -259,3 +261,16 @@ def test_member_profile_by_id_and_username(client, thread, member):
     assert response.status_code == 200
     assert "Hello world" in response.content.decode()
     assert client.get("/members/nobody-here/").status_code == 404
+
+
+def test_quick_reply_box_carries_a_working_csrf_token(thread, other_member):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(other_member)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+    response = client.post(
+        reply_url(thread),
+        {"body": "Through the real form", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert thread.posts.filter(body="Through the real form").exists()
