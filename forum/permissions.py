@@ -64,3 +64,13 @@ def can_delete_post(user: User | AnonymousUser, post: Post) -> bool:
 def can_moderate(user: User | AnonymousUser, thread: Thread) -> bool:
     """Locking, sticking and moving are for moderators."""
     return is_moderator(user)
+
+
+def can_restore_post(user: User | AnonymousUser, post: Post) -> bool:
+    """Only moderators bring a deleted post back, even the author's own."""
+    return is_moderator(user)
+
+
+def can_delete_thread(user: User | AnonymousUser, thread: Thread) -> bool:
+    """Only moderators delete or restore a whole thread, others' replies included."""
+    return is_moderator(user)

@@ -6,7 +6,8 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
+from django.utils import timezone
 
 from accounts.models import User
 from accounts.services import move_post_count
@@ -127,4 +128,205 @@ def set_thread_sticky(*, thread: Thread, moderator: User, sticky: bool) -> Threa
     Thread.objects.filter(pk=thread.pk).update(is_sticky=sticky)
     _record(moderator, "stick" if sticky else "unstick", thread=thread)
     thread.is_sticky = sticky
+    return thread
+
+
+# Soft deletes, restores and moves. A post is live when neither it nor its thread is
+# deleted; board post counts, thread reply counts and member post counts count live
+# posts only, and last-post pointers point at the latest live post.
+
+
+def _refresh_thread_last_post(thread_id: int) -> None:
+    latest = (
+        Post.objects.filter(thread_id=thread_id, is_deleted=False)
+        .order_by("-position")
+        .values("pk", "created_at")
+        .first()
+    ) or {"pk": None, "created_at": None}
+    Thread.objects.filter(pk=thread_id).update(
+        last_post_id=latest["pk"], last_post_at=latest["created_at"]
+    )
+
+
+def _refresh_board_last_post(board_id: int) -> None:
+    # Callers have already updated the board row, so they hold its lock: a reply
+    # landing meanwhile waits and then points the board at itself, which is newer.
+    latest = (
+        Thread.objects.filter(
+            board_id=board_id, is_deleted=False, last_post_at__isnull=False
+        )
+        .order_by("-last_post_at", "-id")
+        .values("last_post", "last_post_at")
+        .first()
+    ) or {"last_post": None, "last_post_at": None}
+    Board.objects.filter(pk=board_id).update(
+        last_post_id=latest["last_post"], last_post_at=latest["last_post_at"]
+    )
+
+
+def _live_posts_by_author(thread: Thread) -> list[tuple[int, int]]:
+    return list(
+        Post.objects.filter(thread=thread, is_deleted=False)
+        .values_list("author")
+        .annotate(n=Count("id"))
+        .order_by("author")
+    )
+
+
+def _move_board_counts(board_id: int, *, threads: int, posts: int) -> None:
+    Board.objects.filter(pk=board_id).update(
+        thread_count=F("thread_count") + threads, post_count=F("post_count") + posts
+    )
+    _refresh_board_last_post(board_id)
+
+
+def _count_thread_live_posts(thread: Thread, sign: int) -> None:
+    """Add (+1) or remove (-1) a thread's live posts from its board and authors."""
+    per_author = _live_posts_by_author(thread)
+    _move_board_counts(
+        thread.board_id, threads=sign, posts=sign * sum(n for _, n in per_author)
+    )
+    for author_id, n in per_author:
+        move_post_count(user_id=author_id, delta=sign * n)
+
+
+def _locked_post(post: Post) -> tuple[Thread, Post]:
+    # Thread first, as post_reply does, so every writer takes the locks in one order.
+    thread = Thread.objects.select_for_update().get(pk=post.thread_id)
+    post = Post.objects.select_for_update().get(pk=post.pk)
+    post.thread = thread
+    return thread, post
+
+
+@transaction.atomic
+def delete_post(*, post: Post, actor: User, reason: str = "") -> Post:
+    """Soft-delete a post; a first post goes only with its thread, by a moderator."""
+    thread, post = _locked_post(post)
+    if not permissions.can_delete_post(actor, post):
+        raise PermissionDenied("You may not delete this post.")
+    if post.position == 1:
+        # The first post carries the thread's title and topic: removing it alone
+        # would leave replies to nothing, so it takes the whole thread along.
+        if not permissions.can_delete_thread(actor, thread):
+            raise PermissionDenied(
+                "The first post opens the thread; only a moderator can delete it, "
+                "together with the whole thread."
+            )
+        delete_thread(thread=thread, moderator=actor, reason=reason)
+        post.thread.refresh_from_db()
+        return post
+    if post.is_deleted:
+        return post
+    Post.objects.filter(pk=post.pk).update(
+        is_deleted=True,
+        deleted_at=timezone.now(),
+        deleted_by=actor,
+        delete_reason=reason,
+    )
+    Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") - 1)
+    _refresh_thread_last_post(thread.pk)
+    if not thread.is_deleted:
+        Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") - 1)
+        _refresh_board_last_post(thread.board_id)
+        move_post_count(user_id=post.author_id, delta=-1)
+    ModerationAction.objects.create(
+        actor=actor,
+        action="delete_post",
+        thread=thread,
+        post=post,
+        target_user_id=post.author_id,
+        reason=reason,
+    )
+    post.refresh_from_db()
+    return post
+
+
+@transaction.atomic
+def restore_post(*, post: Post, actor: User) -> Post:
+    """Bring a deleted post back into every count; only moderators may."""
+    thread, post = _locked_post(post)
+    if not permissions.can_restore_post(actor, post):
+        raise PermissionDenied("Only moderators may restore posts.")
+    if not post.is_deleted:
+        return post
+    Post.objects.filter(pk=post.pk).update(
+        is_deleted=False, deleted_at=None, deleted_by=None, delete_reason=""
+    )
+    Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
+    _refresh_thread_last_post(thread.pk)
+    if not thread.is_deleted:
+        Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") + 1)
+        _refresh_board_last_post(thread.board_id)
+        move_post_count(user_id=post.author_id, delta=1)
+    ModerationAction.objects.create(
+        actor=actor,
+        action="restore_post",
+        thread=thread,
+        post=post,
+        target_user_id=post.author_id,
+    )
+    post.refresh_from_db()
+    return post
+
+
+@transaction.atomic
+def delete_thread(*, thread: Thread, moderator: User, reason: str = "") -> Thread:
+    """Soft-delete a thread and uncount its live posts; moderators only."""
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    if not permissions.can_delete_thread(moderator, thread):
+        raise PermissionDenied("Only moderators may delete threads.")
+    if not thread.is_deleted:
+        Thread.objects.filter(pk=thread.pk).update(is_deleted=True)
+        thread.is_deleted = True
+        _count_thread_live_posts(thread, -1)
+        _record(moderator, "delete_thread", thread=thread, reason=reason)
+    thread.refresh_from_db()
+    return thread
+
+
+@transaction.atomic
+def restore_thread(*, thread: Thread, moderator: User) -> Thread:
+    """Bring a deleted thread back with its live posts; moderators only."""
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    if not permissions.can_delete_thread(moderator, thread):
+        raise PermissionDenied("Only moderators may restore threads.")
+    if thread.is_deleted:
+        Thread.objects.filter(pk=thread.pk).update(is_deleted=False)
+        thread.is_deleted = False
+        _count_thread_live_posts(thread, 1)
+        _record(moderator, "restore_thread", thread=thread)
+    thread.refresh_from_db()
+    return thread
+
+
+@transaction.atomic
+def move_thread(*, thread: Thread, moderator: User, board: Board) -> Thread:
+    """Move a thread to another board, carrying its counts; moderators only."""
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    if not permissions.can_moderate(moderator, thread):
+        raise PermissionDenied("Only moderators may move threads.")
+    if thread.board_id == board.pk:
+        return thread
+    source_id = thread.board_id
+    # Both boards' counters change: lock them in one order so two opposite moves
+    # cannot deadlock.
+    boards = {
+        b.pk: b
+        for b in Board.objects.select_for_update()
+        .filter(pk__in=[source_id, board.pk])
+        .order_by("pk")
+    }
+    Thread.objects.filter(pk=thread.pk).update(board_id=board.pk)
+    thread.board_id = board.pk
+    if not thread.is_deleted:
+        live = sum(n for _, n in _live_posts_by_author(thread))
+        _move_board_counts(source_id, threads=-1, posts=-live)
+        _move_board_counts(board.pk, threads=1, posts=live)
+    _record(
+        moderator,
+        "move_thread",
+        thread=thread,
+        reason=f"From {boards[source_id].name} to {boards[board.pk].name}"[:255],
+    )
+    thread.refresh_from_db()
     return thread
