@@ -2,6 +2,8 @@ import uuid
 
 from django import forms
 
+from forum.models import Board
+
 MAX_BODY_LENGTH = 50_000
 
 
@@ -50,3 +52,42 @@ class ThreadForm(SubmissionTokenMixin):
     )
     body = PostBodyField()
     field_order = ["title", "body", "submission_token"]
+
+
+class EditPostForm(forms.Form):
+    """Edit a post's text; the thread's title too when the editor may rename it."""
+
+    title = forms.CharField(
+        max_length=150,
+        min_length=3,
+        error_messages=ThreadForm.base_fields["title"].error_messages,
+    )
+    body = PostBodyField()
+
+    def __init__(self, *args, can_rename: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not can_rename:
+            del self.fields["title"]
+
+
+class DeletePostForm(forms.Form):
+    reason = forms.CharField(
+        max_length=255,
+        required=False,
+        help_text="Shown to moderators, and to the author.",
+    )
+
+
+class MoveThreadForm(forms.Form):
+    board = forms.ModelChoiceField(
+        queryset=None, empty_label=None, help_text="The board the thread moves to."
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["board"].queryset = Board.objects.select_related(
+            "category"
+        ).order_by("category__position", "position", "id")
+        self.fields["board"].label_from_instance = lambda board: (
+            f"{board.category.name} › {board.name}"
+        )

@@ -56,6 +56,18 @@ def can_edit_post(user: User | AnonymousUser, post: Post) -> bool:
     )
 
 
+def can_rename_thread(user: User | AnonymousUser, thread: Thread) -> bool:
+    """The thread's starter renames it while it is open; moderators always may."""
+    if is_moderator(user):
+        return True
+    return can_post(user) and thread.author_id == user.pk and not thread.is_locked
+
+
+def can_view_history(user: User | AnonymousUser, post: Post) -> bool:
+    """Edit histories are for moderators."""
+    return is_moderator(user)
+
+
 def can_delete_post(user: User | AnonymousUser, post: Post) -> bool:
     """Authors delete their own posts; moderators delete any."""
     return can_edit_post(user, post)

@@ -47,9 +47,9 @@ class PostQuerySet(models.QuerySet):
         """One page of a thread, found by position so any page costs the same."""
         first = (page - 1) * per_page + 1
         return (
-            self.filter(
-                thread=thread, position__gte=first, position__lt=first + per_page
-            )
+            # Through the related manager, so each post knows its thread without a
+            # query: permission filters in the template read post.thread.
+            thread.posts.filter(position__gte=first, position__lt=first + per_page)
             .with_author_cards()
             .order_by("position")
         )

@@ -12,7 +12,14 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.services import move_post_count
 from forum import markup, permissions
-from forum.models import Board, ModerationAction, Post, Thread, make_slug
+from forum.models import (
+    Board,
+    ModerationAction,
+    Post,
+    PostRevision,
+    Thread,
+    make_slug,
+)
 
 
 def _existing_submission(author: User, token: uuid.UUID | None) -> Post | None:
@@ -101,6 +108,38 @@ def post_reply(
     )
     move_post_count(user_id=author.pk, delta=1)
     return post
+
+
+@transaction.atomic
+def edit_post(*, post: Post, editor: User, body: str) -> Post:
+    """Replace a post's text, keeping the old source as a revision."""
+    post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    if not permissions.can_edit_post(editor, post):
+        raise PermissionDenied("You may not edit this post.")
+    if body == post.body:
+        return post
+    PostRevision.objects.create(post=post, editor=editor, body=post.body)
+    post.body = body
+    post.body_html = markup.render(body)
+    post.edited_at = timezone.now()
+    post.edited_by = editor
+    post.save(update_fields=["body", "body_html", "edited_at", "edited_by"])
+    return post
+
+
+@transaction.atomic
+def rename_thread(*, thread: Thread, actor: User, title: str) -> Thread:
+    """Give a thread a new title; its starter and moderators may."""
+    thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    if not permissions.can_rename_thread(actor, thread):
+        raise PermissionDenied("You may not rename this thread.")
+    if title != thread.title:
+        thread.title = title
+        thread.slug = make_slug(title)
+        thread.save(update_fields=["title", "slug"])
+        if permissions.is_moderator(actor) and actor.pk != thread.author_id:
+            _record(actor, "rename", thread=thread)
+    return thread
 
 
 def _record(actor: User, action: str, *, thread: Thread, reason: str = "") -> None:

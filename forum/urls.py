@@ -1,18 +1,32 @@
 from django.urls import path
 
-from forum.views import posting, reading
+from forum.views import moderation, posting, reading
 
 app_name = "forum"
 urlpatterns = [
     path("", reading.index, name="index"),
     path("boards/<slug:slug>/", reading.board_detail, name="board_detail"),
     path("boards/<slug:slug>/new-thread/", posting.thread_create, name="thread_create"),
-    path("threads/<id:thread_id>/", reading.thread_detail, name="thread_detail_bare"),
-    path("threads/<id:thread_id>/reply/", posting.reply, name="reply"),
+    # Actions live under /threads/<id>/…, pages under /threads/<id>-<slug>/, so no
+    # title can produce a slug that collides with an action.
     path(
-        "threads/<id:thread_id>/<str:slug>/",
+        "threads/<id:thread_id>-<slug:slug>/",
         reading.thread_detail,
         name="thread_detail",
     ),
+    path("threads/<id:thread_id>/", reading.thread_detail, name="thread_detail_bare"),
+    path("threads/<id:thread_id>/reply/", posting.reply, name="reply"),
+    path("threads/<id:thread_id>/quotes/", posting.quotes, name="quotes"),
+    path(
+        "threads/<id:thread_id>/moderate/",
+        moderation.thread_moderate,
+        name="thread_moderate",
+    ),
+    path("threads/<id:thread_id>/move/", moderation.thread_move, name="thread_move"),
     path("posts/<id:post_id>/", reading.post_detail, name="post_detail"),
+    path("posts/<id:post_id>/edit/", posting.post_edit, name="post_edit"),
+    path("posts/<id:post_id>/history/", posting.post_history, name="post_history"),
+    path("posts/<id:post_id>/delete/", posting.post_delete, name="post_delete"),
+    path("posts/<id:post_id>/restore/", posting.post_restore, name="post_restore"),
+    path("preview/", posting.preview, name="preview"),
 ]

@@ -24,3 +24,8 @@ def reltime(value):
 @register.filter
 def can_edit(post, user) -> bool:
     return permissions.can_edit_post(user, post)
+
+
+@register.filter
+def can_delete(post, user) -> bool:
+    return permissions.can_delete_post(user, post)

@@ -1,21 +1,67 @@
-"""Writing pages: start a thread, reply, quote, preview, edit."""
+"""Writing pages: start a thread, reply (with quotes), preview, edit, delete."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
 from accounts.models import User
-from forum import permissions, services
-from forum.forms import ReplyForm, ThreadForm
-from forum.models import Board, Thread
+from forum import markup, permissions, quoting, services
+from forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
+from forum.models import Board, Post, Thread
 
 
 def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
+
+
+def _post_url(post: Post) -> str:
+    return f"{post.thread.page_url(post.page)}#{post.anchor}"
+
+
+def _wants_preview(request: HttpRequest) -> bool:
+    return request.method == "POST" and "preview" in request.POST
+
+
+def _preview_html(form) -> str:
+    body = form.data.get("body", "")
+    return markup.render(body) if body.strip() else ""
+
+
+def _thread_for(request: HttpRequest, thread_id: int) -> Thread:
+    thread = get_object_or_404(
+        Thread.objects.select_related("board__category", "board__parent"), pk=thread_id
+    )
+    if not permissions.can_view_thread(request.user, thread):
+        raise Http404("No such thread.")
+    return thread
+
+
+def _post_for(request: HttpRequest, post_id: int) -> Post:
+    post = get_object_or_404(
+        Post.objects.select_related(
+            "author", "thread__board__category", "thread__board__parent"
+        ),
+        pk=post_id,
+    )
+    if not permissions.can_view_thread(request.user, post.thread):
+        raise Http404("No such post.")
+    return post
+
+
+def _quoted_posts(request: HttpRequest, thread: Thread) -> list[Post]:
+    ids = quoting.parse_ids(request.GET.getlist("quote"))
+    if not ids:
+        return []
+    found = Post.objects.filter(
+        thread=thread, pk__in=ids, is_deleted=False
+    ).select_related("author")
+    by_id = {post.pk: post for post in found}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 @login_required
@@ -24,8 +70,11 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
     board = get_object_or_404(Board.objects.select_related("category"), slug=slug)
     form = ThreadForm(request.POST if request.method == "POST" else None)
     allowed = permissions.can_start_thread(request.user, board)
+    preview = ""
     if not allowed:
         messages.error(request, _refusal_reason(request.user))
+    elif _wants_preview(request):
+        preview = _preview_html(form)
     elif form.is_valid():
         try:
             thread = services.start_thread(
@@ -43,7 +92,7 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "forum/thread_form.html",
-        {"board": board, "form": form},
+        {"board": board, "form": form, "preview": preview},
         status=200 if allowed else 403,
     )
 
@@ -51,16 +100,21 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
-    thread = get_object_or_404(
-        Thread.objects.select_related("board__category", "board__parent"), pk=thread_id
-    )
-    if not permissions.can_view_thread(request.user, thread):
-        raise Http404("No such thread.")
-    form = ReplyForm(request.POST if request.method == "POST" else None)
+    thread = _thread_for(request, thread_id)
+    if request.method == "POST":
+        form = ReplyForm(request.POST)
+    else:
+        quoted = _quoted_posts(request, thread)
+        form = ReplyForm(
+            initial={"body": quoting.quote_posts(quoted)} if quoted else None
+        )
     allowed = permissions.can_reply(request.user, thread)
+    preview = ""
     if not allowed:
         messages.error(request, _refusal_reason(request.user, thread))
-    elif form.is_valid():
+    elif _wants_preview(request):
+        preview = _preview_html(form)
+    elif request.method == "POST" and form.is_valid():
         try:
             post = services.post_reply(
                 thread=thread,
@@ -73,13 +127,136 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
             messages.error(request, str(refusal))
             allowed = False
         else:
-            return redirect(f"{post.thread.page_url(post.page)}#{post.anchor}")
+            return redirect(_post_url(post))
     return render(
         request,
         "forum/reply_form.html",
-        {"thread": thread, "board": thread.board, "form": form},
+        {"thread": thread, "board": thread.board, "form": form, "preview": preview},
         status=200 if allowed else 403,
     )
+
+
+@login_required
+def quotes(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    """The BBCode quoting the posts in ``?quote=``, for the editor's script."""
+    thread = _thread_for(request, thread_id)
+    text = quoting.quote_posts(_quoted_posts(request, thread))
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+@login_required
+@require_POST
+def preview(request: AuthedRequest) -> HttpResponse:
+    """The rendered post for the editor's Preview button (htmx)."""
+    body = request.POST.get("body", "")
+    problems = ReplyForm({"body": body}).errors.get("body", [])
+    return TemplateResponse(
+        request,
+        "forum/_preview.html",
+        {
+            "preview": markup.render(body) if body.strip() and not problems else "",
+            "problems": problems,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post = _post_for(request, post_id)
+    thread = post.thread
+    if not permissions.can_edit_post(request.user, post):
+        raise PermissionDenied("You may not edit this post.")
+    can_rename = post.position == 1 and permissions.can_rename_thread(
+        request.user, thread
+    )
+    initial = {"body": post.body, "title": thread.title}
+    form = EditPostForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        can_rename=can_rename,
+    )
+    preview = ""
+    if _wants_preview(request):
+        preview = _preview_html(form)
+    elif request.method == "POST" and form.is_valid():
+        if can_rename:
+            services.rename_thread(
+                thread=thread, actor=request.user, title=form.cleaned_data["title"]
+            )
+        post = services.edit_post(
+            post=post, editor=request.user, body=form.cleaned_data["body"]
+        )
+        messages.success(request, "Your changes were saved.")
+        return redirect(_post_url(post))
+    return render(
+        request,
+        "forum/post_edit.html",
+        {
+            "post": post,
+            "thread": thread,
+            "board": thread.board,
+            "form": form,
+            "preview": preview,
+        },
+    )
+
+
+def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = _post_for(request, post_id)
+    if not permissions.can_view_history(request.user, post):
+        raise PermissionDenied("Edit histories are for moderators.")
+    revisions = post.revisions.select_related("editor")
+    return render(
+        request,
+        "forum/post_history.html",
+        {
+            "post": post,
+            "thread": post.thread,
+            "board": post.thread.board,
+            "revisions": revisions,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def post_delete(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post = _post_for(request, post_id)
+    if not permissions.can_delete_post(request.user, post):
+        raise PermissionDenied("You may not delete this post.")
+    form = DeletePostForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.delete_post(
+                post=post, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except PermissionDenied as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, "The post was deleted.")
+            post.thread.refresh_from_db()
+            if post.thread.is_deleted and not permissions.is_moderator(request.user):
+                return redirect(post.thread.board)
+            return redirect(_post_url(post))
+    return render(
+        request,
+        "forum/post_delete.html",
+        {"post": post, "thread": post.thread, "board": post.thread.board, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def post_restore(request: AuthedRequest, post_id: int) -> HttpResponse:
+    post = _post_for(request, post_id)
+    try:
+        services.restore_post(post=post, actor=request.user)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+        return redirect(_post_url(post))
+    messages.success(request, "The post was restored.")
+    return redirect(_post_url(post))
 
 
 def _refusal_reason(user: User, thread: Thread | None = None) -> str:

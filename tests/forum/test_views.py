@@ -67,7 +67,7 @@ def test_member_sees_reply_box(client, thread, other_member):
 
 
 def test_wrong_slug_redirects_permanently_to_canonical_url(client, thread):
-    response = client.get(f"/threads/{thread.pk}/wrong-slug/")
+    response = client.get(f"/threads/{thread.pk}-wrong-slug/")
     assert response.status_code == 301
     assert response["Location"] == thread.get_absolute_url()
     bare = client.get(f"/threads/{thread.pk}/")
@@ -76,7 +76,7 @@ def test_wrong_slug_redirects_permanently_to_canonical_url(client, thread):
 
 def test_wrong_slug_keeps_page(client, thread):
     make_posts(thread, 25)
-    response = client.get(f"/threads/{thread.pk}/x/?page=2")
+    response = client.get(f"/threads/{thread.pk}-x/?page=2")
     assert response["Location"] == f"{thread.get_absolute_url()}?page=2"
 
 
@@ -108,10 +108,10 @@ def test_thread_pages_are_found_by_position(client, thread):
 
 
 def test_huge_ids_are_not_found_rather_than_errors(client):
-    assert client.get("/threads/99999999999999999999999999/x/").status_code == 404
+    assert client.get("/threads/99999999999999999999999999-x/").status_code == 404
     assert client.get("/posts/99999999999999999999999/").status_code == 404
     assert client.get("/members/99999999999999999999999/").status_code == 404
-    assert client.get("/threads/123456/x/").status_code == 404
+    assert client.get("/threads/123456-x/").status_code == 404
 
 
 def test_post_permalink_redirects_to_its_page_and_anchor(client, thread):

@@ -1,0 +1,85 @@
+"""Moderator tools on the site itself: lock, stick, move, delete and restore threads."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.http import AuthedRequest
+from forum import permissions, services
+from forum.forms import MoveThreadForm
+from forum.models import Thread
+
+# action -> (service call, message shown afterwards)
+ACTIONS = {
+    "lock": (
+        lambda t, u: services.set_thread_locked(thread=t, moderator=u, locked=True),
+        "The thread is locked.",
+    ),
+    "unlock": (
+        lambda t, u: services.set_thread_locked(thread=t, moderator=u, locked=False),
+        "The thread is open again.",
+    ),
+    "stick": (
+        lambda t, u: services.set_thread_sticky(thread=t, moderator=u, sticky=True),
+        "The thread is sticky.",
+    ),
+    "unstick": (
+        lambda t, u: services.set_thread_sticky(thread=t, moderator=u, sticky=False),
+        "The thread is no longer sticky.",
+    ),
+    "delete": (
+        lambda t, u: services.delete_thread(thread=t, moderator=u),
+        "The thread was deleted. Moderators can still see and restore it.",
+    ),
+    "restore": (
+        lambda t, u: services.restore_thread(thread=t, moderator=u),
+        "The thread was restored.",
+    ),
+}
+
+
+def _moderated_thread(request: AuthedRequest, thread_id: int) -> Thread:
+    thread = get_object_or_404(
+        Thread.objects.select_related("board__category"), pk=thread_id
+    )
+    if not permissions.can_moderate(request.user, thread):
+        raise PermissionDenied("Only moderators may do that.")
+    return thread
+
+
+@login_required
+@require_POST
+def thread_moderate(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    thread = _moderated_thread(request, thread_id)
+    action = ACTIONS.get(request.POST.get("action", ""))
+    if action is None:
+        messages.error(request, "Unknown moderation action.")
+        return redirect(thread)
+    run, done = action
+    run(thread, request.user)
+    messages.success(request, done)
+    return redirect(thread)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_move(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    thread = _moderated_thread(request, thread_id)
+    form = MoveThreadForm(
+        request.POST if request.method == "POST" else None,
+        initial={"board": thread.board_id},
+    )
+    if request.method == "POST" and form.is_valid():
+        services.move_thread(
+            thread=thread, moderator=request.user, board=form.cleaned_data["board"]
+        )
+        messages.success(request, f"The thread moved to {form.cleaned_data['board']}.")
+        return redirect(thread)
+    return render(
+        request,
+        "forum/thread_move.html",
+        {"thread": thread, "board": thread.board, "form": form},
+    )
