@@ -2,6 +2,7 @@ import uuid
 
 from django import forms
 
+from forum import markup
 from forum.models import Board
 
 MAX_BODY_LENGTH = 50_000
@@ -34,6 +35,13 @@ class PostBodyField(forms.CharField):
         )
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 8}))
         super().__init__(**kwargs)
+
+    def validate(self, value: str) -> None:
+        super().validate(value)
+        if self.max_length and len(value) > self.max_length:
+            return  # the max_length validator reports this one
+        if found := markup.problems(value):
+            raise forms.ValidationError(found)
 
 
 class ReplyForm(SubmissionTokenMixin):

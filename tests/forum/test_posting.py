@@ -13,7 +13,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def reply(thread, other_member):
-    return services.post_reply(thread=thread, author=other_member, body="Bob writes here")
+    return services.post_reply(
+        thread=thread, author=other_member, body="Bob writes here"
+    )
 
 
 def test_strip_quotes_drops_nested_quote_blocks():
@@ -274,3 +276,27 @@ def test_move_to_a_missing_board_is_a_form_error(client, thread, moderator):
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert Thread.objects.get(pk=thread.pk).board_id == thread.board_id
+
+
+def test_reply_breaking_markup_limits_is_refused_with_text_kept(
+    client, thread, other_member
+):
+    client.force_login(other_member)
+    body = "[QUOTE]" * 40 + "deep" + "[/QUOTE]" * 40
+    response = client.post(reverse("forum:reply", args=[thread.pk]), {"body": body})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "nested 40 levels deep" in html
+    assert "[QUOTE][QUOTE]" in html
+    assert thread.posts.count() == 1
+
+
+def test_one_megabyte_reply_gets_one_clear_error(client, thread, other_member):
+    client.force_login(other_member)
+    response = client.post(
+        reverse("forum:reply", args=[thread.pk]), {"body": "a" * 1_000_000}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("the limit is 50000") == 1
+    assert thread.posts.count() == 1

@@ -274,3 +274,19 @@ def test_quick_reply_box_carries_a_working_csrf_token(thread, other_member):
     )
     assert response.status_code == 302
     assert thread.posts.filter(body="Through the real form").exists()
+
+
+def test_refusals_explain_themselves(client, thread, other_member):
+    reply = services.post_reply(thread=thread, author=other_member, body="mine")
+    client.force_login(make_member())
+    response = client.get(reverse("forum:post_edit", args=[reply.pk]))
+    assert response.status_code == 403
+    assert "You may not edit this post." in response.content.decode()
+
+
+def test_oversized_request_is_a_400_not_a_500(client, thread, other_member, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    client.force_login(other_member)
+    response = client.post(reply_url(thread), {"body": "x" * 5000})
+    assert response.status_code == 400
+    assert "too large" in response.content.decode()
