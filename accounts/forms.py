@@ -1,8 +1,14 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import URLValidator
 
+from accounts.avatars import ACCEPTED_TEXT, MAX_BYTES, AvatarError, process_avatar
 from accounts.models import User
 from accounts.services import register_member
+
+SIGNATURE_MAX_CHARS = 500
+SIGNATURE_MAX_LINES = 5
+ABOUT_MAX_CHARS = 5000
 
 
 class RegistrationForm(UserCreationForm):
@@ -28,3 +34,94 @@ class RegistrationForm(UserCreationForm):
             email=self.cleaned_data["email"],
             password=self.cleaned_data["password1"],
         )
+
+
+class ProfileForm(forms.Form):
+    avatar = forms.FileField(
+        required=False,
+        help_text=(
+            f"{ACCEPTED_TEXT}, at most {MAX_BYTES // 1024 // 1024} MB; "
+            "it is cropped to a square."
+        ),
+        widget=forms.FileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+    )
+    remove_avatar = forms.BooleanField(
+        required=False, label="Remove my avatar (show my initials instead)"
+    )
+    location = forms.CharField(max_length=100, required=False)
+    website = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="Shown on your profile as a link.",
+    )
+    about = forms.CharField(
+        required=False,
+        max_length=ABOUT_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        label="About you",
+    )
+    signature = forms.CharField(
+        required=False,
+        max_length=SIGNATURE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            f"Shown under your posts: at most {SIGNATURE_MAX_CHARS} characters "
+            f"and {SIGNATURE_MAX_LINES} lines."
+        ),
+    )
+
+    def clean_avatar(self):
+        upload = self.cleaned_data.get("avatar")
+        if not upload:
+            return None
+        try:
+            return process_avatar(upload)
+        except AvatarError as error:
+            raise forms.ValidationError(str(error)) from error
+
+    def clean_signature(self) -> str:
+        signature = self.cleaned_data["signature"].replace("\r\n", "\n").strip()
+        lines = signature.count("\n") + 1 if signature else 0
+        if lines > SIGNATURE_MAX_LINES:
+            raise forms.ValidationError(
+                f"Signatures may have at most {SIGNATURE_MAX_LINES} lines; "
+                f"this one has {lines}."
+            )
+        return signature
+
+    def clean_about(self) -> str:
+        return self.cleaned_data["about"].replace("\r\n", "\n").strip()
+
+
+class EmailChangeForm(forms.Form):
+    email = forms.EmailField(label="New email address")
+    password = forms.CharField(
+        label="Your current password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="To make sure it is you changing where password resets go.",
+    )
+
+    def __init__(self, *args, member: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.member = member
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if email.lower() == self.member.email.lower():
+            raise forms.ValidationError("That is already your email address.")
+        taken = User.objects.filter(email__iexact=email).exclude(pk=self.member.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                "An account with this email address already exists."
+            )
+        return email
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.member.check_password(password):
+            raise forms.ValidationError("That is not your current password.")
+        return password

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.urls import reverse
@@ -97,7 +99,14 @@ class User(AbstractUser):
         return self.username[:2].upper()
 
     @property
+    def last_seen(self) -> datetime | None:
+        """The later of the last recorded visit and the last login."""
+        seen = [t for t in (self.last_seen_at, self.last_login) if t is not None]
+        return max(seen, default=None)
+
+    @property
     def is_currently_banned(self) -> bool:
+        """Banned, and the ban has no end or ends in the future."""
         if not self.is_banned:
             return False
         return self.banned_until is None or self.banned_until > timezone.now()

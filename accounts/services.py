@@ -1,10 +1,22 @@
 """Writes to member rows."""
 
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.expressions import Combinable
+from django.utils import timezone
 
 from accounts.models import Tier, User
+
+# Last seen is shown to the minute at best; writing it more often than this would
+# turn every page view into an UPDATE.
+LAST_SEEN_INTERVAL = timedelta(minutes=5)
 
 
 def earned_tier_subquery(post_count: Combinable) -> Subquery:
@@ -37,3 +49,155 @@ def move_post_count(*, user_id: int, delta: int) -> None:
         post_count=F("post_count") + delta,
         tier=earned_tier_subquery(OuterRef("post_count") + delta),
     )
+
+
+def recompute_tiers() -> int:
+    """Re-derive every member's earned tier in one UPDATE, after the ladder changed."""
+    return User.objects.update(tier=earned_tier_subquery(OuterRef("post_count")))
+
+
+def record_last_seen(*, user: User, now: datetime) -> bool:
+    """Write a member's last visit, at most once per LAST_SEEN_INTERVAL."""
+    if user.last_seen is not None and now - user.last_seen < LAST_SEEN_INTERVAL:
+        return False
+    # One guarded UPDATE: parallel requests of the same member write at most once.
+    stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_INTERVAL)
+    User.objects.filter(stale, pk=user.pk).update(last_seen_at=now)
+    user.last_seen_at = now
+    return True
+
+
+def _render(source: str) -> str:
+    # Members' texts go through the same renderer as posts; imported here because
+    # the forum app imports accounts at load time, never the other way round.
+    from forum import markup
+
+    return markup.render(source) if source.strip() else ""
+
+
+def _refuse_banned(member: User) -> None:
+    if member.is_currently_banned:
+        raise PermissionDenied("Banned members cannot change their profile.")
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    member: User,
+    about: str,
+    signature: str,
+    location: str,
+    website: str,
+    avatar: ContentFile | None = None,
+    remove_avatar: bool = False,
+) -> User:
+    """Save a member's own profile, texts rendered once; banned members may not."""
+    _refuse_banned(member)
+    member = User.objects.select_for_update().get(pk=member.pk)
+    old_avatar = member.avatar.name or ""
+    if avatar is not None:
+        # The storage picks a free name, so a new avatar never reuses a cached URL.
+        member.avatar.save(f"{member.pk}.png", avatar, save=False)
+    elif remove_avatar:
+        member.avatar = ""
+    User.objects.filter(pk=member.pk).update(
+        about=about,
+        about_html=_render(about),
+        signature=signature,
+        signature_html=_render(signature),
+        location=location,
+        website=website,
+        avatar=member.avatar.name or "",
+    )
+    if old_avatar and old_avatar != (member.avatar.name or ""):
+        storage = member.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_avatar))
+    member.refresh_from_db()
+    return member
+
+
+@transaction.atomic
+def change_email(*, member: User, email: str) -> User:
+    """Change the address password resets go to; banned members may not."""
+    _refuse_banned(member)
+    User.objects.filter(pk=member.pk).update(email=email)
+    member.email = email
+    return member
+
+
+def _audit(actor: User, action: str, member: User, reason: str = "") -> None:
+    # The audit table lives in the forum app, which imports accounts; look it up
+    # through the app registry instead of importing it back.
+    ModerationAction = apps.get_model("forum", "ModerationAction")
+    ModerationAction.objects.create(
+        actor=actor, action=action, target_user=member, reason=reason[:255]
+    )
+
+
+def can_ban(actor: User, member: User) -> bool:
+    """Staff and moderators ban members; nobody bans themselves or a superuser,
+    and only superusers ban staff."""
+    if not (actor.is_active and (actor.is_staff or actor.is_moderator)):
+        return False
+    if member.pk == actor.pk or member.is_superuser:
+        return False
+    return not member.is_staff or actor.is_superuser
+
+
+@transaction.atomic
+def ban_member(
+    *, member: User, moderator: User, reason: str, until: datetime | None = None
+) -> User:
+    """Stop a member from posting and editing until ``until`` (None: for good)."""
+    if not can_ban(moderator, member):
+        raise PermissionDenied("You may not ban this member.")
+    if until is not None and until <= timezone.now():
+        raise ValueError("A ban must end in the future.")
+    User.objects.filter(pk=member.pk).update(
+        is_banned=True, banned_until=until, ban_reason=reason
+    )
+    _audit(moderator, "ban", member, reason)
+    member.refresh_from_db()
+    return member
+
+
+@transaction.atomic
+def unban_member(*, member: User, moderator: User) -> User:
+    """Lift a member's ban before it ends by itself."""
+    if not can_ban(moderator, member):
+        raise PermissionDenied("You may not unban this member.")
+    User.objects.filter(pk=member.pk).update(
+        is_banned=False, banned_until=None, ban_reason=""
+    )
+    _audit(moderator, "unban", member)
+    member.refresh_from_db()
+    return member
+
+
+@transaction.atomic
+def set_member_title(
+    *, member: User, moderator: User, custom_title: str, pinned_tier: Tier | None
+) -> User:
+    """Give a member a custom title and/or a pinned tier; staff only."""
+    if not (moderator.is_active and moderator.is_staff):
+        raise PermissionDenied("Only staff set member titles.")
+    User.objects.filter(pk=member.pk).update(
+        custom_title=custom_title, pinned_tier=pinned_tier
+    )
+    shown = custom_title or (pinned_tier.name if pinned_tier else "earned tier")
+    _audit(moderator, "set_title", member, f"Title: {shown}")
+    member.refresh_from_db()
+    return member
+
+
+@transaction.atomic
+def set_member_moderator(*, member: User, moderator: User, is_moderator: bool) -> User:
+    """Grant or take away on-site moderation; staff only."""
+    if not (moderator.is_active and moderator.is_staff):
+        raise PermissionDenied("Only staff appoint moderators.")
+    User.objects.filter(pk=member.pk).update(is_moderator=is_moderator)
+    _audit(
+        moderator, "appoint_moderator" if is_moderator else "dismiss_moderator", member
+    )
+    member.refresh_from_db()
+    return member
