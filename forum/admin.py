@@ -1,11 +1,26 @@
-from django.contrib import admin
+"""The moderation desk. Every change that moves a counter goes through a service.
 
+Threads and posts are never created, hard-deleted or re-parented through the change
+form: those writes would skip the counters and the audit trail, so the forms keep
+such fields read-only and the actions call ``forum.services`` instead.
+"""
+
+from collections.abc import Callable
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from forum import services
 from forum.models import Board, Category, ModerationAction, Post, PostRevision, Thread
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["name", "position"]
+    list_display = ["name", "position", "description"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name"]
@@ -20,6 +35,7 @@ class BoardAdmin(admin.ModelAdmin):
         "position",
         "thread_count",
         "post_count",
+        "last_post_at",
     ]
     list_editable = ["position"]
     list_filter = ["category"]
@@ -28,10 +44,56 @@ class BoardAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     autocomplete_fields = ["category", "parent"]
     readonly_fields = ["thread_count", "post_count", "last_post", "last_post_at"]
+    show_full_result_count = False
+
+
+class ModerationActionForm(ActionForm):
+    """Inputs beside the action menu: the target board of a move, a reason."""
+
+    board = forms.ModelChoiceField(
+        queryset=Board.objects.order_by("name"), required=False, label="Move to"
+    )
+    reason = forms.CharField(required=False, max_length=255, label="Reason")
+
+
+def _action_inputs(request: HttpRequest) -> dict:
+    form = ModerationActionForm(request.POST)
+    form.is_valid()
+    return form.cleaned_data
+
+
+def _apply(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    queryset: QuerySet,
+    verb: str,
+    write: Callable,
+) -> None:
+    """Run one service per selected row (each in its own transaction) and report."""
+    done = 0
+    for obj in queryset:
+        try:
+            write(obj)
+        except PermissionDenied as refusal:
+            model_admin.message_user(request, f"{obj}: {refusal}", messages.ERROR)
+        else:
+            done += 1
+    if done:
+        model_admin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
+
+
+class NoHardDeleteMixin:
+    """Rows are soft-deleted through the services; a hard delete would skip them."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(Thread)
-class ThreadAdmin(admin.ModelAdmin):
+class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     list_display = [
         "title",
         "board",
@@ -41,51 +103,224 @@ class ThreadAdmin(admin.ModelAdmin):
         "is_sticky",
         "is_locked",
         "is_deleted",
+        "created_at",
         "last_post_at",
     ]
     list_filter = ["is_sticky", "is_locked", "is_deleted", "board"]
     list_select_related = ["board", "author"]
     search_fields = ["title", "author__username"]
-    autocomplete_fields = ["board", "author"]
     readonly_fields = [
+        "board",
+        "author",
+        "is_sticky",
+        "is_locked",
+        "is_deleted",
         "reply_count",
         "view_count",
         "last_position",
         "last_post",
         "last_post_at",
     ]
+    fields = ["title", "slug", *readonly_fields]
     show_full_result_count = False
+    action_form = ModerationActionForm
+    actions = [
+        "lock",
+        "unlock",
+        "stick",
+        "unstick",
+        "move",
+        "soft_delete",
+        "restore",
+    ]
+
+    @admin.action(description="Lock selected threads")
+    def lock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _apply(
+            self,
+            request,
+            queryset,
+            "Locked",
+            lambda t: services.set_thread_locked(
+                thread=t, moderator=request.user, locked=True
+            ),
+        )
+
+    @admin.action(description="Unlock selected threads")
+    def unlock(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _apply(
+            self,
+            request,
+            queryset,
+            "Unlocked",
+            lambda t: services.set_thread_locked(
+                thread=t, moderator=request.user, locked=False
+            ),
+        )
+
+    @admin.action(description="Stick selected threads")
+    def stick(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _apply(
+            self,
+            request,
+            queryset,
+            "Stuck",
+            lambda t: services.set_thread_sticky(
+                thread=t, moderator=request.user, sticky=True
+            ),
+        )
+
+    @admin.action(description="Unstick selected threads")
+    def unstick(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _apply(
+            self,
+            request,
+            queryset,
+            "Unstuck",
+            lambda t: services.set_thread_sticky(
+                thread=t, moderator=request.user, sticky=False
+            ),
+        )
+
+    @admin.action(description="Move selected threads to the chosen board")
+    def move(self, request: HttpRequest, queryset: QuerySet) -> None:
+        board = _action_inputs(request).get("board")
+        if board is None:
+            self.message_user(
+                request, "Choose the board to move to in “Move to”.", messages.ERROR
+            )
+            return
+        _apply(
+            self,
+            request,
+            queryset,
+            f"Moved to {board.name}",
+            lambda t: services.move_thread(
+                thread=t, moderator=request.user, board=board
+            ),
+        )
+
+    @admin.action(description="Delete selected threads (can be restored)")
+    def soft_delete(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = _action_inputs(request).get("reason", "")
+        _apply(
+            self,
+            request,
+            queryset,
+            "Deleted",
+            lambda t: services.delete_thread(
+                thread=t, moderator=request.user, reason=reason
+            ),
+        )
+
+    @admin.action(description="Restore selected threads")
+    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _apply(
+            self,
+            request,
+            queryset,
+            "Restored",
+            lambda t: services.restore_thread(thread=t, moderator=request.user),
+        )
 
 
 class PostRevisionInline(admin.TabularInline):
     model = PostRevision
     extra = 0
+    fields = ["created_at", "editor", "body"]
     readonly_fields = ["editor", "created_at", "body"]
     can_delete = False
 
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("editor")
+
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "thread", "author", "created_at", "is_deleted"]
-    list_filter = ["is_deleted"]
+class PostAdmin(NoHardDeleteMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "thread",
+        "author",
+        "excerpt",
+        "created_at",
+        "is_deleted",
+    ]
+    list_filter = ["is_deleted", "created_at", "thread__board"]
     list_select_related = ["thread", "author"]
     search_fields = ["body", "author__username"]
-    autocomplete_fields = ["thread", "author"]
     readonly_fields = [
+        "thread",
+        "author",
         "position",
         "body",
         "body_html",
         "created_at",
         "edited_at",
+        "edited_by",
         "ip_address",
+        "is_deleted",
+        "deleted_at",
+        "deleted_by",
+        "delete_reason",
     ]
+    fields = readonly_fields
     inlines = [PostRevisionInline]
     show_full_result_count = False
+    action_form = ModerationActionForm
+    actions = ["soft_delete", "restore"]
+
+    @admin.display(description="Text")
+    def excerpt(self, obj: Post) -> str:
+        return obj.body[:80] + ("…" if len(obj.body) > 80 else "")
+
+    @admin.action(description="Delete selected posts (can be restored)")
+    def soft_delete(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = _action_inputs(request).get("reason", "")
+        _apply(
+            self,
+            request,
+            queryset,
+            "Deleted",
+            lambda p: services.delete_post(post=p, actor=request.user, reason=reason),
+        )
+
+    @admin.action(description="Restore selected posts")
+    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _apply(
+            self,
+            request,
+            queryset,
+            "Restored",
+            lambda p: services.restore_post(post=p, actor=request.user),
+        )
 
 
 @admin.register(ModerationAction)
 class ModerationActionAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "actor", "action", "thread", "post", "reason"]
-    list_select_related = ["actor", "thread", "post"]
+    """The audit trail: read-only, so it stays a record of what happened."""
+
+    list_display = [
+        "created_at",
+        "actor",
+        "action",
+        "thread",
+        "post",
+        "target_user",
+        "reason",
+    ]
+    list_select_related = ["actor", "thread", "post", "target_user"]
     list_filter = ["action"]
-    search_fields = ["actor__username", "reason"]
+    search_fields = ["actor__username", "target_user__username", "reason"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
