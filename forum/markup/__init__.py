@@ -1,42 +1,78 @@
 """Member text to safe HTML. The only place post bodies are turned into markup.
 
-``render()`` escapes the source, converts it, then sanitises the result with bleach
-against ``allowlist.py``. bleach is in maintenance mode, so it stays behind this
-function.
+``render()`` parses the BBCode (``parser.py``), writes HTML for each tag
+(``tags.py``), links the @mentions of members who exist (``mentions.py``), then
+sanitises the result with bleach against ``allowlist.py`` (``sanitize.py``).
+``problems()`` says what in a body breaks the limits, for the posting forms.
 """
 
-import html
-import re
+from __future__ import annotations
 
-import bleach
-from bleach.linkifier import Linker
+from forum.markup import mentions
+from forum.markup.mentions import MemberLookup
+from forum.markup.parser import MAX_DEPTH, parse
+from forum.markup.sanitize import sanitize
+from forum.markup.tags import HtmlWriter, url_for
+from forum.markup.text import Mention, escape, link
 
-from forum.markup import allowlist
+__all__ = ["MAX_BODY_LENGTH", "MAX_IMAGES", "MAX_QUOTE_NESTING", "problems", "render"]
 
-_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
-
-
-def _set_link_rel(attrs: dict, new: bool = False) -> dict:
-    attrs[(None, "rel")] = allowlist.LINK_REL
-    return attrs
-
-
-_linker = Linker(callbacks=[_set_link_rel], parse_email=True)
+MAX_BODY_LENGTH = 50_000
+MAX_QUOTE_NESTING = 10
+MAX_IMAGES = 20
 
 
-def render(source: str) -> str:
-    """Plain member text to HTML: escaped, line breaks kept, links made clickable."""
-    text = source.replace("\r\n", "\n").replace("\r", "\n").strip()
-    paragraphs = [p for p in _PARAGRAPH_BREAK.split(text) if p.strip()]
-    converted = "".join(
-        "<p>" + html.escape(p, quote=False).replace("\n", "<br>") + "</p>"
-        for p in paragraphs
-    )
-    linked = _linker.linkify(converted)
-    return bleach.clean(
-        linked,
-        tags=allowlist.TAGS,
-        attributes=allowlist.ATTRIBUTES,
-        protocols=allowlist.PROTOCOLS,
-        strip=True,
-    )
+def _normalise(source: str) -> str:
+    return source.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def render(source: str, known_members: MemberLookup | None = None) -> str:
+    """BBCode to sanitised HTML; never raises on any text.
+
+    ``known_members`` maps lower-cased @names to usernames; by default one database
+    query answers for all the names in ``source``.
+    """
+    root, _ = parse(_normalise(source))
+    writer = HtmlWriter()
+    writer.document(root)
+    names = list(
+        dict.fromkeys(piece.key for piece in writer.out if isinstance(piece, Mention))
+    )[: mentions.MAX_MENTIONS]
+    lookup = known_members or mentions.members_in_database
+    members = lookup(names) if names else {}
+    html = "".join(_mention_html(piece, members) for piece in writer.out)
+    return sanitize(html)
+
+
+def _mention_html(piece: str | Mention, members: dict[str, str]) -> str:
+    if isinstance(piece, str):
+        return piece
+    username = members.get(piece.key)
+    url = url_for("accounts:member_detail", username) if username else None
+    return link(url, escape(piece.text), "bbmention") if url else escape(piece.text)
+
+
+def problems(source: str) -> list[str]:
+    """What in ``source`` breaks a posting limit, as messages for the person."""
+    if len(source) > MAX_BODY_LENGTH:
+        return [
+            f"The message is {len(source):,} characters long; "
+            f"the limit is {MAX_BODY_LENGTH:,}."
+        ]
+    _, stats = parse(_normalise(source))
+    found = []
+    if stats.max_quote_depth > MAX_QUOTE_NESTING:
+        found.append(
+            f"Quotes are nested {stats.max_quote_depth:,} levels deep; "
+            f"the limit is {MAX_QUOTE_NESTING}. Remove some of the older quotes."
+        )
+    elif stats.too_deep:
+        found.append(
+            f"Formatting tags are nested more than {MAX_DEPTH} levels deep; "
+            "the deeper ones would show as plain text."
+        )
+    if stats.images > MAX_IMAGES:
+        found.append(
+            f"The message has {stats.images} images; the limit is {MAX_IMAGES}."
+        )
+    return found
