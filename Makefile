@@ -38,3 +38,13 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Backups: backups/<timestamp>/ holds a pg_dump (custom format) and a tar of the media
+# folder; restore loads one into an empty database. See README "Backups".
+.PHONY: backup restore
+backup: $(STAMP)
+	$(BIN)/python manage.py backup $(if $(BACKUP_DIR),--output-dir "$(BACKUP_DIR)")
+
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/<timestamp>"; exit 2; }
+	$(BIN)/python manage.py restore "$(BACKUP)"

@@ -1,0 +1,1 @@
+"""Operator tooling that runs next to the Django project (backups, restores)."""

@@ -1,0 +1,116 @@
+"""make backup / make restore: a backup restored into an empty database shows the
+same forum, on the PostgreSQL 18 server the suite runs (which the system's older
+pg_dump cannot read, so the version-matched tools are exercised too)."""
+
+import json
+import re
+import tarfile
+
+import pytest
+
+from ops.backups import BackupError, find_tool, tool_major
+from tests.ops.conftest import Databases, manage, project_env
+
+# Renders every thread page and prints what a reader sees on it: thread titles,
+# the posts' ids and bodies, and the post counts of the author cards.
+SNAPSHOT = """
+import json, re
+from django.test import Client
+from forum.models import Thread
+client = Client(raise_request_exception=True)
+pages = {}
+for url in ["/", *(t.get_absolute_url() for t in Thread.objects.order_by("id"))]:
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    pages[url] = response.content.decode()
+seen = {}
+for url, html in pages.items():
+    seen[url] = {
+        "titles": re.findall(r'<a href="/threads/[^"]*">([^<]+)</a>', html),
+        "posts": re.findall(r'data-post-id="(\\d+)"', html),
+        "bodies": re.findall(r'class="post-body[^"]*">(.*?)</div>', html, re.S),
+    }
+print(json.dumps(seen, sort_keys=True))
+"""
+
+
+@pytest.fixture
+def databases(suite_server):
+    made = Databases(suite_server)
+    yield made
+    made.drop_all()
+
+
+def snapshot(env) -> dict:
+    # The JSON is the last line; anything a module printed on import comes before.
+    return json.loads(manage(env, "shell", "-c", SNAPSHOT).stdout.splitlines()[-1])
+
+
+def test_backup_restores_into_an_empty_database(databases, tmp_path):
+    media = tmp_path / "media"
+    (media / "avatars").mkdir(parents=True)
+    (media / "avatars" / "7.png").write_bytes(b"\x89PNG fake avatar bytes")
+    source = project_env(
+        databases.create(),
+        DJANGO_DEBUG="True",
+        MEDIA_ROOT=str(media),
+        ALLOWED_HOSTS="testserver",
+    )
+    manage(source, "migrate", "--noinput")
+    manage(source, "load_demo_forum")
+    before = snapshot(source)
+    assert len(before) > 3
+    assert all(page["posts"] for url, page in before.items() if url != "/")
+
+    out = manage(source, "backup", "--output-dir", str(tmp_path / "backups"))
+    backup_dir = tmp_path / "backups" / out.stdout.strip().rsplit("/", 1)[-1]
+    manifest = json.loads((backup_dir / "manifest.json").read_text())
+    assert manifest["server_major"] == manifest["pg_dump_major"] == 18
+    assert manifest["media_files"] == 1
+    with tarfile.open(backup_dir / "media.tar.gz") as archive:
+        assert archive.getnames() == ["avatars/7.png"]
+
+    restored_media = tmp_path / "restored-media"
+    target = project_env(
+        databases.create(),
+        DJANGO_DEBUG="True",
+        MEDIA_ROOT=str(restored_media),
+        ALLOWED_HOSTS="testserver",
+    )
+    result = manage(target, "restore", str(backup_dir))
+    assert "1 media files" in result.stdout
+    assert snapshot(target) == before
+    assert (restored_media / "avatars" / "7.png").read_bytes().endswith(b"bytes")
+    # Nothing left to migrate: the schema came with the dump.
+    plan = manage(target, "migrate", "--plan").stdout
+    assert "No planned migration operations." in plan
+
+
+def test_restore_refuses_a_database_that_is_not_empty(databases, tmp_path):
+    env = project_env(databases.create(), DJANGO_DEBUG="True")
+    manage(env, "migrate", "--noinput")
+    out = manage(env, "backup", "--output-dir", str(tmp_path))
+    result = manage(env, "restore", out.stdout.strip(), check=False)
+    assert result.returncode != 0
+    assert "Restore into an empty database" in result.stderr
+
+
+def test_restore_refuses_a_folder_without_a_dump(databases, tmp_path):
+    env = project_env(databases.create(), DJANGO_DEBUG="True")
+    result = manage(env, "restore", str(tmp_path), check=False)
+    assert result.returncode != 0 and "is it a backup folder?" in result.stderr
+
+
+def test_tools_are_chosen_by_version():
+    path, major = find_tool("pg_dump", 17)
+    assert major >= 17 and tool_major(path) == major
+    with pytest.raises(BackupError, match="PostgreSQL 99 or newer"):
+        find_tool("pg_dump", 99)
+
+
+def test_make_backup_and_restore_targets_exist():
+    from tests.ops.conftest import ROOT
+
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^backup:", makefile, re.M)
+    assert re.search(r"^restore:", makefile, re.M)
