@@ -1,6 +1,8 @@
+import importlib
 import os
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -28,6 +30,21 @@ def _quiet_settings(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_tier_ladder(request):
+    """Give transactional tests the tier ladder a migration creates.
+
+    Their teardown flushes every table, which removes the migration's rows for the
+    transactional tests that run after them.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if not marker or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    migration = importlib.import_module("accounts.migrations.0002_default_tiers")
+    migration.create_ladder(django_apps, schema_editor=None)
 
 
 @pytest.fixture

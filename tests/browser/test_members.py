@@ -1,7 +1,6 @@
 """Members in Chromium: an avatar upload shows on the profile and beside the next
 post; a tier granted in Django admin shows on the thread page."""
 
-import importlib
 import io
 
 import pytest
@@ -9,22 +8,12 @@ from django.core.files.storage import default_storage
 from PIL import Image
 from playwright.sync_api import expect
 
-from accounts.models import Tier, User
+from accounts.models import User
 from tests.factories import make_member, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse 42"
-
-
-@pytest.fixture
-def ladder():
-    """The default tiers: a transactional test's flush removes the migration's rows."""
-    migration = importlib.import_module("accounts.migrations.0002_default_tiers")
-    for order, (name, min_posts, style) in enumerate(migration.LADDER):
-        Tier.objects.get_or_create(
-            name=name, defaults={"min_posts": min_posts, "style": style, "order": order}
-        )
 
 
 @pytest.fixture
@@ -95,7 +84,7 @@ def test_avatar_upload_shows_on_profile_and_beside_the_next_post(
 
 
 def test_staff_grants_platinum_member_in_admin_and_the_thread_shows_it(
-    page, live_server, ladder
+    page, live_server
 ):
     member = make_member("veteran")
     make_member("boss", is_staff=True, is_superuser=True)
