@@ -61,7 +61,13 @@ class Node:
     open_text: str = ""
     close_text: str = ""
     children: list[str | Node] = field(default_factory=list)
+    # The verbatim contents of a raw tag ([CODE], [IMG], …); empty for the others.
     inner: str = ""
+    # Where the contents start in the source, then their size once the tag closes,
+    # trimmed of surrounding whitespace (how long quotes are found without copying).
+    start: int = 0
+    lines: int = 0
+    length: int = 0
     has_block: bool = False
 
     @property
@@ -114,7 +120,6 @@ class _Builder:
         # Opening tags turned literal for depth: their closing tags must stay
         # literal too instead of closing an outer tag of the same name.
         self.deep_opens: dict[str, int] = {}
-        self.inner_starts: dict[int, int] = {}
         self.closers = _RawCloser(source)
         self.open_quotes = 0
 
@@ -136,10 +141,9 @@ class _Builder:
             self.deep_opens[name] = self.deep_opens.get(name, 0) + 1
             self.text(raw)
             return
-        node = Node(name, _unquote(option), open_text=raw)
+        node = Node(name, _unquote(option), open_text=raw, start=end)
         self.top.children.append(node)
         self.stack.append(node)
-        self.inner_starts[id(node)] = end
         self.open_quotes += name == "quote"
 
     def close(self, name: str, raw: str, start: int) -> None:
@@ -160,21 +164,25 @@ class _Builder:
                 self.unwrap()
         self.finish(raw, start)
 
-    def finish(self, raw: str, start: int) -> None:
+    def finish(self, raw: str, end: int) -> None:
+        """Close the innermost open tag; its contents end at ``end``."""
         node = self.stack.pop()
         self.open_quotes -= node.name == "quote"
         node.children = _joined(node.children)
         node.close_text = raw
-        node.inner = self.source[self.inner_starts.pop(id(node)) : start]
-        if node.name == "img":
-            self.stats.images += 1
+        source, start = self.source, node.start
+        while start < end and source[start].isspace():
+            start += 1
+        while end > start and source[end - 1].isspace():
+            end -= 1
+        node.lines = source.count("\n", start, end) + (end > start)
+        node.length = end - start
         self.top.has_block = self.top.has_block or node.has_block or node.is_block
 
     def unwrap(self) -> None:
         """Turn the innermost open tag into literal text around its children."""
         node = self.stack.pop()
         self.open_quotes -= node.name == "quote"
-        del self.inner_starts[id(node)]
         parent = self.top
         parent.children.pop()  # an open tag is always its parent's last child
         parent.children.append(node.open_text)

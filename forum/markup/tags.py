@@ -119,7 +119,7 @@ class HtmlWriter:
         linkify: bool,
         depth: int,
         *,
-        block=False,
+        block: bool = False,
     ) -> None:
         self.out.append(before)
         self.flow(node.children, linkify=linkify, quote_depth=depth, strip=block)
@@ -284,8 +284,7 @@ class HtmlWriter:
             self.out.append(
                 f'<div class="bbquote-header">{escape(name)} said:{jump}</div>'
             )
-        inner = node.inner.strip()
-        folded = inner.count("\n") >= FOLD_LINES or len(inner) > FOLD_CHARACTERS
+        folded = node.lines > FOLD_LINES or node.length > FOLD_CHARACTERS
         if folded:
             self.out.append(
                 f'<details class="bbquote-fold"><summary>{FOLD_SUMMARY}</summary>'

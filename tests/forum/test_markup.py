@@ -274,7 +274,7 @@ def test_quotes_in_xenforo_forms(source, expected):
 def test_long_quotes_are_folded_behind_click_to_expand():
     by_lines = render("[quote=Bob]" + "line\n" * 9 + "[/quote]")
     by_length = render("[quote]" + "word " * 130 + "[/quote]")
-    short = render("[quote]" + "line\n" * 7 + "[/quote]")
+    short = render("[quote]" + "line\n" * 8 + "[/quote]")
     for html in (by_lines, by_length):
         assert (
             '<details class="bbquote-fold"><summary>Click to expand…</summary>' in html
