@@ -479,7 +479,8 @@ def test_rerender_posts_reports_what_it_changed(db, thread, capsys):
     make_posts(thread, count=3)
     Post.objects.filter(position=2).update(body_html="stale")
 
-    call_command("rerender_posts", verbosity=0)
+    call_command("rerender_posts")
 
-    out = capsys.readouterr().out
-    assert "Re-rendered 4 posts (1 changed) and 0 members (0 changed)." in out
+    captured = capsys.readouterr()
+    assert "Re-rendered 4 posts (1 changed) and 0 members (0 changed)." in captured.out
+    assert "Posts: 100%" in captured.err
