@@ -411,10 +411,18 @@ class Loader:
         )
         lowest_tier = tier_rows[0].pk if tier_rows else None
 
+        # Ids follow join times, as on a real forum, where the newest member is the
+        # one with the highest id.
+        by_joining = sorted(range(plan.users), key=plan.joined.__getitem__)
+        member_ids = [0] * plan.users
+        for rank, n in enumerate(by_joining):
+            member_ids[n] = first_id + rank
+
         def rows() -> Iterator[tuple]:
-            for n, username in enumerate(plan.usernames):
+            for n in by_joining:
+                username = plan.usernames[n]
                 yield (
-                    first_id + n,
+                    member_ids[n],
                     username,
                     f"{username}@{MEMBER_DOMAIN}",
                     self.password_hash,
@@ -427,7 +435,7 @@ class Loader:
             ["id", "username", "email", "password", "date_joined", "tier_id"],
             rows(),
         )
-        return [first_id + n for n in range(plan.users)]
+        return member_ids
 
     def _boards(self) -> list[int]:
         plan = self.plan

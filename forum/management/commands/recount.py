@@ -41,7 +41,7 @@ FROM (
            GREATEST(COALESCE(agg.live, 0) - 1, 0) AS reply_count,
            COALESCE(agg.top, 0) AS last_position,
            latest.id AS last_post_id,
-           COALESCE(latest.created_at, t2.created_at) AS last_post_at
+           latest.created_at AS last_post_at
     FROM {thread} AS t2
     LEFT JOIN (
         SELECT thread_id, count(*) FILTER (WHERE NOT is_deleted) AS live,
