@@ -111,6 +111,10 @@ if os.environ.get("REDIS_URL"):
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
+    # Sessions read from Redis, written through to the database: no session query
+    # on a page view. A per-process memory cache could keep a logged-out session
+    # alive in another worker, so without Redis sessions stay in the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -128,7 +132,9 @@ LOGOUT_REDIRECT_URL = "forum:index"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
-USE_I18N = True
+# The interface is English only; without translation machinery every value a
+# template prints skips a language lookup.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
@@ -192,4 +198,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 FORUM_VIEW_FLUSH_SECONDS = int(os.environ.get("FORUM_VIEW_FLUSH_SECONDS", "60"))
+# Rendered post and thread lists are cached under a fingerprint of their rows (see
+# forum/cache.py), never stale after a write; this bounds how old "3 minutes ago" gets.
+FORUM_FRAGMENT_SECONDS = int(os.environ.get("FORUM_FRAGMENT_SECONDS", "60"))
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)

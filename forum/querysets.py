@@ -8,9 +8,11 @@ from django.db import models
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from forum.models import Thread
+    from forum.models import Board, Thread
 
 AUTHOR_CARD = ("author__tier", "author__pinned_tier")
+# Lists link to a last post but never show its text: leave the largest columns behind.
+LAST_POST_TEXT = ("last_post__body", "last_post__body_html")
 
 
 def sees_deleted(user: User) -> bool:
@@ -20,9 +22,11 @@ def sees_deleted(user: User) -> bool:
 class BoardQuerySet(models.QuerySet):
     def for_index(self) -> BoardQuerySet:
         """Boards with their category and last post (thread and author) in one query."""
-        return self.select_related(
-            "category", "last_post__thread", "last_post__author"
-        ).order_by("category__position", "category_id", "position", "id")
+        return (
+            self.select_related("category", "last_post__thread", "last_post__author")
+            .defer(*LAST_POST_TEXT)
+            .order_by("category__position", "category_id", "position", "id")
+        )
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -36,7 +40,29 @@ class ThreadQuerySet(models.QuerySet):
         return self.order_by("-is_sticky", "-last_post_at", "-id")
 
     def for_listing(self) -> ThreadQuerySet:
-        return self.select_related("author", "last_post__author")
+        return self.select_related("author", "last_post__author").defer(*LAST_POST_TEXT)
+
+    def board_page(
+        self, board: Board, user: User, offset: int, limit: int
+    ) -> ThreadQuerySet:
+        """One page of a board's threads by activity, at the cost of the first page.
+
+        OFFSET over the joined rows would build and drop every skipped row. Instead
+        the page's ids come from the board's activity index alone (an index-only
+        scan) and only those rows are joined; pages past the middle are counted from
+        the other end, so the last page costs what the first does.
+        """
+        threads = self.filter(board=board).visible_to(user)
+        # The counter counts live threads: exact unless deleted ones are listed too.
+        total = None if sees_deleted(user) else board.thread_count
+        if total is not None and offset > total // 2:
+            start = max(total - offset - limit, 0)
+            ids = threads.order_by("is_sticky", "last_post_at", "id").values("pk")[
+                start : start + max(min(limit, total - offset), 0)
+            ]
+        else:
+            ids = threads.by_activity().values("pk")[offset : offset + limit]
+        return self.filter(pk__in=ids).by_activity().for_listing()
 
 
 class PostQuerySet(models.QuerySet):
@@ -51,5 +77,7 @@ class PostQuerySet(models.QuerySet):
             # query: permission filters in the template read post.thread.
             thread.posts.filter(position__gte=first, position__lt=first + per_page)
             .with_author_cards()
-            .order_by("position")
+            # The LIMIT is redundant but tells the planner how few rows come back;
+            # on the first pages of a long thread it otherwise expects thousands.
+            .order_by("position")[:per_page]
         )

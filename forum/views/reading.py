@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from accounts.models import User
+from forum import cache as fragment_cache
 from forum import permissions, viewcounts
 from forum.forms import ReplyForm
 from forum.models import Board, Post, Thread
@@ -25,15 +26,23 @@ def index(request: HttpRequest) -> HttpResponse:
         entry["boards"].append(board)
     for board in boards:
         board.subboards = children.get(board.pk, [])
-    newest_member = User.objects.filter(is_active=True).order_by("-date_joined").first()
+    # Ids grow with join time, so the primary key finds the newest member without
+    # sorting every member; the count is cached until the next one joins.
+    newest_member = User.objects.filter(is_active=True).order_by("-pk").first()
     stats = {
         "threads": sum(b.thread_count for b in boards),
         "posts": sum(b.post_count for b in boards),
-        "members": User.objects.filter(is_active=True).count(),
+        "members": fragment_cache.member_count(newest_member),
         "newest_member": newest_member,
     }
     return render(
-        request, "forum/index.html", {"categories": categories.values(), "stats": stats}
+        request,
+        "forum/index.html",
+        {
+            "categories": categories.values(),
+            "boards_fragment": fragment_cache.rows(boards),
+            "stats": stats,
+        },
     )
 
 
@@ -49,12 +58,7 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
         url = board.get_absolute_url()
         return redirect(url if page == 1 else f"{url}?page={page}")
     offset = (page - 1) * per_page
-    threads = (
-        Thread.objects.filter(board=board)
-        .visible_to(request.user)
-        .by_activity()
-        .for_listing()[offset : offset + per_page]
-    )
+    threads = Thread.objects.board_page(board, request.user, offset, per_page)
     return render(
         request,
         "forum/board_detail.html",
@@ -64,6 +68,7 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "last_post__thread", "last_post__author"
             ),
             "threads": threads,
+            "threads_fragment": fragment_cache.listing(threads),
             "page": PageWindow(page, num_pages(board.thread_count, per_page)),
             "can_start_thread": permissions.can_start_thread(request.user, board),
         },
@@ -92,6 +97,9 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
             "thread": thread,
             "board": thread.board,
             "posts": posts,
+            "posts_fragment": fragment_cache.thread_posts(
+                posts, request.user, can_reply=can_reply
+            ),
             "page": PageWindow(page, thread.page_count),
             "can_reply": can_reply,
             "is_moderator": permissions.is_moderator(request.user),

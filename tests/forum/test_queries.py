@@ -1,0 +1,157 @@
+"""Every main page's SQL query count, pinned, for guests and members.
+
+Counts are taken with an empty cache (the worst case: every fragment is rendered) and
+again with it warm; both must not grow with the number of items on the page. A page
+costs at most 6 queries for a guest and 8 for a member.
+"""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from forum.models import Board
+from tests.conftest import count_queries
+from tests.factories import make_board, make_category, make_member, make_thread
+
+pytestmark = pytest.mark.django_db
+
+GUEST_LIMIT = 6
+MEMBER_LIMIT = 8
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def cold_and_warm(client, url: str) -> tuple[int, int]:
+    cache.clear()
+    cold = count_queries(client, url)
+    warm = count_queries(client, url)
+    return cold, warm
+
+
+@pytest.fixture
+def reader(db):
+    return make_member("reader")
+
+
+@pytest.fixture(params=["guest", "member"])
+def visitor(request, client, reader):
+    if request.param == "member":
+        client.force_login(reader)
+    return request.param
+
+
+def limit(visitor: str) -> int:
+    return GUEST_LIMIT if visitor == "guest" else MEMBER_LIMIT
+
+
+def grow_thread(thread, authors, count: int) -> None:
+    from forum import services
+
+    for n in range(count):
+        services.post_reply(
+            thread=thread, author=authors[n % len(authors)], body=f"Reply {n}."
+        )
+
+
+# (page, guest cold, guest warm, member cold, member warm)
+EXPECTED = {
+    "forum list": (3, 2, 5, 4),
+    "board": (4, 3, 6, 5),
+    "thread": (3, 2, 5, 4),
+    "thread last page": (3, 2, 5, 4),
+    "member profile": (3, 3, 5, 5),
+}
+
+
+def expected(page: str, visitor: str) -> tuple[int, int]:
+    guest_cold, guest_warm, member_cold, member_warm = EXPECTED[page]
+    return (
+        (guest_cold, guest_warm) if visitor == "guest" else (member_cold, member_warm)
+    )
+
+
+def test_forum_list_queries_do_not_grow_with_boards(client, visitor):
+    category = make_category()
+    authors = [make_member() for _ in range(3)]
+    for n in range(5):
+        board = make_board(f"Board {n}", category=category)
+        make_thread(board=board, author=authors[n % 3])
+    few = cold_and_warm(client, "/")
+    for n in range(5, 50):
+        board = make_board(f"Board {n}", category=make_category(f"Cat {n % 7}"))
+        make_thread(board=board, author=authors[n % 3])
+    assert Board.objects.count() == 50
+    assert cold_and_warm(client, "/") == few == expected("forum list", visitor)
+    assert few[0] <= limit(visitor)
+
+
+def test_board_page_queries_do_not_grow_with_threads(client, visitor, board):
+    authors = [make_member() for _ in range(3)]
+    for n in range(5):
+        make_thread(board=board, author=authors[n % 3], title=f"Thread {n}")
+    url = board.get_absolute_url()
+    few = cold_and_warm(client, url)
+    for n in range(5, 50):
+        make_thread(board=board, author=authors[n % 3], title=f"Thread {n}")
+    assert cold_and_warm(client, url) == few == expected("board", visitor)
+    assert cold_and_warm(client, f"{url}?page=2") == few
+    assert few[0] <= limit(visitor)
+
+
+def test_thread_page_queries_do_not_grow_with_posts(client, visitor, thread):
+    authors = [make_member() for _ in range(5)]
+    grow_thread(thread, authors, 4)
+    url = thread.get_absolute_url()
+    few = cold_and_warm(client, url)
+    grow_thread(thread, authors, 45)
+    thread.refresh_from_db()
+    assert thread.last_position == 50
+    assert cold_and_warm(client, url) == few == expected("thread", visitor)
+    assert few[0] <= limit(visitor)
+
+
+def test_thread_last_page_costs_what_the_first_does(client, visitor, thread):
+    authors = [make_member() for _ in range(5)]
+    grow_thread(thread, authors, 49)
+    thread.refresh_from_db()
+    last = thread.page_url(thread.page_count)
+    assert thread.page_count == 3
+    assert cold_and_warm(client, last) == expected("thread last page", visitor)
+    assert cold_and_warm(client, last) == cold_and_warm(
+        client, thread.get_absolute_url()
+    )
+
+
+def test_member_profile_queries_do_not_grow_with_posts(client, visitor, board):
+    author = make_member("prolific")
+    thread = make_thread(board=board, author=author)
+    grow_thread(thread, [author], 4)
+    url = reverse("accounts:member_detail", args=[author.pk])
+    few = cold_and_warm(client, url)
+    grow_thread(thread, [author], 45)
+    assert cold_and_warm(client, url) == few == expected("member profile", visitor)
+    assert few[0] <= limit(visitor)
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_new_thread_form_costs_a_fixed_number_of_queries(client, reader, board, count):
+    for n in range(count):
+        make_thread(board=board, author=reader, title=f"Thread {n}")
+    client.force_login(reader)
+    url = reverse("forum:thread_create", args=[board.slug])
+    assert count_queries(client, url) == 3
+    assert count_queries(client, url) <= MEMBER_LIMIT
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_reply_form_costs_a_fixed_number_of_queries(client, reader, thread, count):
+    grow_thread(thread, [reader], count - 1)
+    client.force_login(reader)
+    url = reverse("forum:reply", args=[thread.pk])
+    assert count_queries(client, url) == 3
+    assert count_queries(client, url) <= MEMBER_LIMIT
