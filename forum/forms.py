@@ -44,11 +44,24 @@ class PostBodyField(forms.CharField):
             raise forms.ValidationError(found)
 
 
-class ReplyForm(SubmissionTokenMixin):
+class PreviewMixin:
+    """Preview of the body field, rendered only once the body passes every check.
+
+    Rendering is refused for bodies over the limits: the sanitiser's cost grows
+    quickly with size, and a preview must not be a way around the limits.
+    """
+
+    def preview_html(self) -> str:
+        if "body" in self.errors or not self.cleaned_data.get("body"):
+            return ""
+        return markup.render(self.cleaned_data["body"])
+
+
+class ReplyForm(PreviewMixin, SubmissionTokenMixin):
     body = PostBodyField()
 
 
-class ThreadForm(SubmissionTokenMixin):
+class ThreadForm(PreviewMixin, SubmissionTokenMixin):
     title = forms.CharField(
         max_length=150,
         min_length=3,
@@ -62,7 +75,7 @@ class ThreadForm(SubmissionTokenMixin):
     field_order = ["title", "body", "submission_token"]
 
 
-class EditPostForm(forms.Form):
+class EditPostForm(PreviewMixin, forms.Form):
     """Edit a post's text; the thread's title too when the editor may rename it."""
 
     title = forms.CharField(

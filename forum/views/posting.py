@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
 from accounts.models import User
-from forum import markup, permissions, quoting, services
+from forum import permissions, quoting, services
 from forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
 from forum.models import Board, Post, Thread
 
@@ -25,11 +25,6 @@ def _post_url(post: Post) -> str:
 
 def _wants_preview(request: HttpRequest) -> bool:
     return request.method == "POST" and "preview" in request.POST
-
-
-def _preview_html(form) -> str:
-    body = form.data.get("body", "")
-    return markup.render(body) if body.strip() else ""
 
 
 def _thread_for(request: HttpRequest, thread_id: int) -> Thread:
@@ -74,7 +69,7 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
     if not allowed:
         messages.error(request, _refusal_reason(request.user))
     elif _wants_preview(request):
-        preview = _preview_html(form)
+        preview = form.preview_html()
     elif form.is_valid():
         try:
             thread = services.start_thread(
@@ -113,7 +108,7 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
     if not allowed:
         messages.error(request, _refusal_reason(request.user, thread))
     elif _wants_preview(request):
-        preview = _preview_html(form)
+        preview = form.preview_html()
     elif request.method == "POST" and form.is_valid():
         try:
             post = services.post_reply(
@@ -148,15 +143,11 @@ def quotes(request: AuthedRequest, thread_id: int) -> HttpResponse:
 @require_POST
 def preview(request: AuthedRequest) -> HttpResponse:
     """The rendered post for the editor's Preview button (htmx)."""
-    body = request.POST.get("body", "")
-    problems = ReplyForm({"body": body}).errors.get("body", [])
+    form = ReplyForm({"body": request.POST.get("body", "")})
     return TemplateResponse(
         request,
         "forum/_preview.html",
-        {
-            "preview": markup.render(body) if body.strip() and not problems else "",
-            "problems": problems,
-        },
+        {"preview": form.preview_html(), "problems": form.errors.get("body", [])},
     )
 
 
@@ -178,7 +169,7 @@ def post_edit(request: AuthedRequest, post_id: int) -> HttpResponse:
     )
     preview = ""
     if _wants_preview(request):
-        preview = _preview_html(form)
+        preview = form.preview_html()
     elif request.method == "POST" and form.is_valid():
         if can_rename:
             services.rename_thread(

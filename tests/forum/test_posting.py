@@ -300,3 +300,26 @@ def test_one_megabyte_reply_gets_one_clear_error(client, thread, other_member):
     assert response.status_code == 200
     assert html.count("the limit is 50000") == 1
     assert thread.posts.count() == 1
+
+
+def test_preview_refuses_bodies_over_the_limits(client, thread, member):
+    client.force_login(member)
+    response = client.post(reverse("forum:preview"), {"body": "<" * 60_000})
+    html = response.content.decode()
+    assert "the limit is 50000" in html
+    assert 'class="card preview"' not in html
+
+
+def test_preview_without_javascript_checks_limits_and_keeps_text(
+    client, thread, other_member
+):
+    client.force_login(other_member)
+    body = "[IMG]https://example.com/a.png[/IMG]" * 25
+    response = client.post(
+        reverse("forum:reply", args=[thread.pk]), {"body": body, "preview": "1"}
+    )
+    html = response.content.decode()
+    assert "the limit is 20" in html
+    assert 'class="card preview"' not in html
+    assert "[IMG]https://example.com/a.png[/IMG][IMG]" in html
+    assert thread.posts.count() == 1
