@@ -139,6 +139,8 @@ def can_ban(actor: User, member: User) -> bool:
     and only superusers ban staff."""
     if not (actor.is_active and (actor.is_staff or actor.is_moderator)):
         return False
+    if actor.is_currently_banned:
+        return False
     if member.pk == actor.pk or member.is_superuser:
         return False
     return not member.is_staff or actor.is_superuser

@@ -12,11 +12,12 @@ if TYPE_CHECKING:
 
 
 def is_moderator(user: User | AnonymousUser) -> bool:
-    """Staff and members flagged as moderators moderate every board."""
+    """Staff and members flagged as moderators moderate every board, unless banned."""
     return bool(
         user.is_authenticated
         and user.is_active
         and (user.is_staff or user.is_moderator)
+        and not user.is_currently_banned
     )
 
 
@@ -38,8 +39,8 @@ def can_view_thread(user: User | AnonymousUser, thread: Thread) -> bool:
 
 
 def can_reply(user: User | AnonymousUser, thread: Thread) -> bool:
-    """Members reply to open threads; moderators reply to locked ones too."""
-    if not can_post(user) or not can_view_thread(user, thread):
+    """Members reply to open threads, moderators to locked ones; none to deleted."""
+    if not can_post(user) or thread.is_deleted:
         return False
     return not thread.is_locked or is_moderator(user)
 

@@ -39,8 +39,11 @@ def start_thread(
     submission_token: uuid.UUID | None = None,
 ) -> Thread:
     """Open a thread with its first post and move the board's and author's counters."""
-    # Lock the author's row (its post count changes below anyway): the same form
-    # submitted twice at once is then seen as a repeat instead of a second thread.
+    body_html = markup.render(body)  # before any lock: rendering may take a while
+    # Every service locks in one order, thread -> board -> member, so none deadlocks
+    # another. The author's lock makes the same form submitted twice at once a
+    # repeat instead of a second thread.
+    Board.objects.select_for_update().filter(pk=board.pk).first()
     author = User.objects.select_for_update().get(pk=author.pk)
     if not permissions.can_start_thread(author, board):
         raise PermissionDenied("You may not start threads.")
@@ -54,7 +57,7 @@ def start_thread(
         author=author,
         position=1,
         body=body,
-        body_html=markup.render(body),
+        body_html=body_html,
         ip_address=ip_address,
         submission_token=submission_token,
     )
@@ -82,6 +85,7 @@ def post_reply(
     submission_token: uuid.UUID | None = None,
 ) -> Post:
     """Add a reply to a thread and move every counter that shows it."""
+    body_html = markup.render(body)  # before the lock, which holds back other replies
     # Lock the thread row: two replies landing at once must get distinct positions.
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     if not permissions.can_reply(author, thread):
@@ -93,7 +97,7 @@ def post_reply(
         author=author,
         position=thread.last_position + 1,
         body=body,
-        body_html=markup.render(body),
+        body_html=body_html,
         ip_address=ip_address,
         submission_token=submission_token,
     )
@@ -113,14 +117,15 @@ def post_reply(
 @transaction.atomic
 def edit_post(*, post: Post, editor: User, body: str) -> Post:
     """Replace a post's text, keeping the old source as a revision."""
-    post = Post.objects.select_for_update().select_related("thread").get(pk=post.pk)
+    body_html = markup.render(body)
+    thread, post = _locked_post(post)
     if not permissions.can_edit_post(editor, post):
         raise PermissionDenied("You may not edit this post.")
     if body == post.body:
         return post
     PostRevision.objects.create(post=post, editor=editor, body=post.body)
     post.body = body
-    post.body_html = markup.render(body)
+    post.body_html = body_html
     post.edited_at = timezone.now()
     post.edited_by = editor
     post.save(update_fields=["body", "body_html", "edited_at", "edited_by"])

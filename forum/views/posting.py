@@ -253,6 +253,8 @@ def post_restore(request: AuthedRequest, post_id: int) -> HttpResponse:
 def _refusal_reason(user: User, thread: Thread | None = None) -> str:
     if user.is_currently_banned:
         return "Your account is banned from posting."
+    if thread is not None and thread.is_deleted:
+        return "This thread is deleted; it does not accept replies."
     if thread is not None and thread.is_locked:
         return "This thread is locked; it no longer accepts replies."
     return "You may not post here."

@@ -15,7 +15,10 @@ def test_demo_forum_loads_with_consistent_counters_and_tiers(client):
     for board in Board.objects.annotate(
         n_threads=Count("threads", distinct=True), n_posts=Count("threads__posts")
     ):
-        assert (board.thread_count, board.post_count) == (board.n_threads, board.n_posts)
+        assert (board.thread_count, board.post_count) == (
+            board.n_threads,
+            board.n_posts,
+        )
     for member in User.objects.annotate(
         n_posts=Count("posts", filter=Q(posts__is_deleted=False))
     ):

@@ -170,3 +170,67 @@ def test_make_posts_keeps_board_totals_consistent():
     make_posts(thread, 5)
     board.refresh_from_db()
     assert board.post_count == Post.objects.filter(thread__board=board).count() == 6
+
+
+def test_nobody_replies_to_a_deleted_thread_and_counters_stay_right(thread, moderator):
+    services.delete_thread(thread=thread, moderator=moderator)
+    with pytest.raises(PermissionDenied):
+        services.post_reply(thread=thread, author=moderator, body="Into the void")
+    board = Board.objects.get(pk=thread.board_id)
+    assert (board.thread_count, board.post_count, board.last_post) == (0, 0, None)
+    services.restore_thread(thread=thread, moderator=moderator)
+    board.refresh_from_db()
+    assert (board.thread_count, board.post_count) == (1, 1)
+
+
+def test_a_banned_moderator_loses_moderator_powers(thread, other_member):
+    rogue = make_member(is_moderator=True, is_banned=True, ban_reason="Rogue")
+    reply = services.post_reply(thread=thread, author=other_member, body="Mine")
+    with pytest.raises(PermissionDenied):
+        services.edit_post(post=reply, editor=rogue, body="vandalised")
+    with pytest.raises(PermissionDenied):
+        services.delete_post(post=reply, actor=rogue)
+    with pytest.raises(PermissionDenied):
+        services.set_thread_locked(thread=thread, moderator=rogue, locked=True)
+    reply.refresh_from_db()
+    assert (reply.body, reply.is_deleted) == ("Mine", False)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_thread_start_and_moderator_delete_do_not_deadlock():
+    """start_thread and delete_thread take board and member locks in one order."""
+    board = make_board()
+    author = make_member()
+    moderator = make_member(is_moderator=True)
+    victim = make_thread(board=board, author=author)
+    make_posts(victim, 3, authors=[author])
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run(work):
+        try:
+            barrier.wait(timeout=5)
+            work()
+        except Exception as error:  # noqa: BLE001 (collected and asserted below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    jobs = [
+        lambda: services.delete_thread(thread=victim, moderator=moderator),
+        lambda: services.start_thread(
+            board=board, author=author, title="New", body="x"
+        ),
+    ]
+    for _ in range(5):
+        workers = [threading.Thread(target=run, args=(job,)) for job in jobs]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        services.restore_thread(thread=victim, moderator=moderator)
+    assert errors == []
+    board.refresh_from_db()
+    author.refresh_from_db()
+    assert board.thread_count == Thread.objects.filter(board=board).count() == 6
+    assert author.post_count == Post.objects.filter(author=author).count()
