@@ -20,6 +20,14 @@ class RegistrationForm(UserCreationForm):
         model = User
         fields = ("username", "email")
 
+    def clean_username(self) -> str:
+        username = super().clean_username()  # None once it has reported a clash
+        # Profiles live at /members/<id>/ and /members/<name>/: a name of digits
+        # alone would be read as somebody else's id.
+        if username and username.isdigit():
+            raise forms.ValidationError("A username needs at least one letter.")
+        return username
+
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if User.objects.filter(email__iexact=email).exists():
@@ -53,6 +61,7 @@ class ProfileForm(forms.Form):
     location = forms.CharField(max_length=100, required=False)
     website = forms.URLField(
         required=False,
+        max_length=200,
         assume_scheme="https",
         validators=[URLValidator(schemes=["http", "https"])],
         help_text="Shown on your profile as a link.",

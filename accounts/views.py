@@ -3,8 +3,9 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -24,8 +25,16 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("forum:index")
     form = RegistrationForm(request.POST if request.method == "POST" else None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
+    user = None
     if form.is_valid():
-        user = form.save()
+        try:
+            user = form.save()
+        except IntegrityError:
+            # Two submissions of the same form raced past the uniqueness checks.
+            form.add_error(
+                None, "That username or email address was just taken. Try another."
+            )
+    if user is not None:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(
             request, f"Welcome to {settings.FORUM_SITE_NAME}, {user.username}!"
@@ -60,6 +69,8 @@ def _slice_page(queryset: QuerySet, page: int) -> tuple[list, bool]:
 
 
 def member_detail(request: HttpRequest, key: str) -> HttpResponse:
+    if "\x00" in key or len(key) > 150:
+        raise Http404("No such member.")
     lookup = (
         {"pk": int(key)}
         if key.isdigit() and len(key) <= 18
@@ -144,9 +155,15 @@ def email_change(request: AuthedRequest) -> HttpResponse:
         request.POST if request.method == "POST" else None, member=member
     )
     if form.is_valid():
-        services.change_email(member=member, email=form.cleaned_data["email"])
-        messages.success(request, "Your email address is changed.")
-        return redirect("accounts:profile_edit")
+        try:
+            services.change_email(member=member, email=form.cleaned_data["email"])
+        except IntegrityError:
+            form.add_error(
+                "email", "An account with this email address already exists."
+            )
+        else:
+            messages.success(request, "Your email address is changed.")
+            return redirect("accounts:profile_edit")
     return render(
         request,
         "accounts/email_change.html",
