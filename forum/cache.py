@@ -144,10 +144,11 @@ def member_count(newest: User | None) -> int:
     )
 
 
-def listing(queryset: QuerySet) -> Fragment:
-    """A block that shows the rows alone, the same for every visitor."""
+def listing(queryset: QuerySet, *shown: object) -> Fragment:
+    """A block the same for every visitor: the rows, and any other values it shows."""
     digest, _ = fingerprint(queryset)
-    return Fragment(key=digest, seconds=settings.FORUM_FRAGMENT_SECONDS)
+    key = ":".join([digest, *map(str, shown)])
+    return Fragment(key=key, seconds=settings.FORUM_FRAGMENT_SECONDS)
 
 
 def thread_posts(posts: QuerySet, user: User, *, can_reply: bool) -> Fragment:

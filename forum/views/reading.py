@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
 from forum import cache as fragment_cache
@@ -13,7 +14,27 @@ from forum.pagination import PageWindow, num_pages, resolve_page
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    boards = list(Board.objects.for_index())
+    boards = Board.objects.for_index()
+    # Ids grow with join time, so the primary key finds the newest member without
+    # sorting every member; the count is cached until the next one joins.
+    newest_member = User.objects.filter(is_active=True).order_by("-pk").first()
+    members = fragment_cache.member_count(newest_member)
+    stats = {"members": members, "newest_member": newest_member}
+    return render(
+        request,
+        "forum/index.html",
+        {
+            # Read and grouped only when the cached forum list is missing or stale.
+            "forum": SimpleLazyObject(lambda: _forum_list(list(boards))),
+            "forum_fragment": fragment_cache.listing(
+                boards, members, getattr(newest_member, "pk", None), newest_member
+            ),
+            "stats": stats,
+        },
+    )
+
+
+def _forum_list(boards: list[Board]) -> dict:
     categories: dict[int, dict] = {}
     children: dict[int, list[Board]] = {}
     for board in boards:
@@ -26,24 +47,11 @@ def index(request: HttpRequest) -> HttpResponse:
         entry["boards"].append(board)
     for board in boards:
         board.subboards = children.get(board.pk, [])
-    # Ids grow with join time, so the primary key finds the newest member without
-    # sorting every member; the count is cached until the next one joins.
-    newest_member = User.objects.filter(is_active=True).order_by("-pk").first()
-    stats = {
+    return {
+        "categories": list(categories.values()),
         "threads": sum(b.thread_count for b in boards),
         "posts": sum(b.post_count for b in boards),
-        "members": fragment_cache.member_count(newest_member),
-        "newest_member": newest_member,
     }
-    return render(
-        request,
-        "forum/index.html",
-        {
-            "categories": categories.values(),
-            "boards_fragment": fragment_cache.rows(boards),
-            "stats": stats,
-        },
-    )
 
 
 def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
