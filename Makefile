@@ -39,6 +39,11 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Load-test the forum against Django's floor on the generated forum (run
+# `manage.py generate_forum` first); see bench/README.md. BENCH_ARGS="--rounds 5".
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
 # Backups: backups/<timestamp>/ holds a pg_dump (custom format) and a tar of the media
 # folder; restore loads one into an empty database. See README "Backups".
 .PHONY: backup restore

@@ -124,7 +124,9 @@ def bench_environment() -> dict[str, str]:
         sys.path.insert(0, str(ROOT))
         from config.embedded_db import database_url
 
-        database = database_url(ROOT / ".pgdata")
+        database = database_url(
+            Path(os.environ.get("COLLOQUY_PGDATA", ROOT / ".pgdata"))
+        )
     return {
         "DATABASE_URL": database,
         "DJANGO_SETTINGS_MODULE": "config.settings",
