@@ -171,6 +171,8 @@ class UserAdmin(BaseUserAdmin):
                 custom_title=obj.custom_title,
                 pinned_tier=obj.pinned_tier,
             )
+        if {"about", "signature"} & set(form.changed_data):
+            services.refresh_profile_html(member=obj)
         if "is_moderator" in form.changed_data:
             services.set_member_moderator(
                 member=obj, moderator=request.user, is_moderator=obj.is_moderator
@@ -190,7 +192,9 @@ class UserAdmin(BaseUserAdmin):
         if done:
             self.message_user(request, f"{verb} {done} member(s).", messages.SUCCESS)
 
-    @admin.action(description="Ban selected members (reason, until)")
+    @admin.action(
+        description="Ban selected members (reason, until)", permissions=["change"]
+    )
     def ban_members(self, request: HttpRequest, queryset: QuerySet) -> None:
         inputs = _action_inputs(request)
         if not inputs.get("reason"):
@@ -210,7 +214,7 @@ class UserAdmin(BaseUserAdmin):
             ),
         )
 
-    @admin.action(description="Unban selected members")
+    @admin.action(description="Unban selected members", permissions=["change"])
     def unban_members(self, request: HttpRequest, queryset: QuerySet) -> None:
         self._each(
             request,
@@ -219,7 +223,9 @@ class UserAdmin(BaseUserAdmin):
             lambda member: services.unban_member(member=member, moderator=request.user),
         )
 
-    @admin.action(description="Set custom title (empty clears it)")
+    @admin.action(
+        description="Set custom title (empty clears it)", permissions=["change"]
+    )
     def set_custom_title(self, request: HttpRequest, queryset: QuerySet) -> None:
         title = _action_inputs(request).get("title", "")
         self._each(
@@ -234,7 +240,7 @@ class UserAdmin(BaseUserAdmin):
             ),
         )
 
-    @admin.action(description="Pin tier (empty unpins)")
+    @admin.action(description="Pin tier (empty unpins)", permissions=["change"])
     def pin_tier(self, request: HttpRequest, queryset: QuerySet) -> None:
         tier = _action_inputs(request).get("tier")
         self._each(

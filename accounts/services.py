@@ -125,6 +125,16 @@ def change_email(*, member: User, email: str) -> User:
     return member
 
 
+def refresh_profile_html(*, member: User) -> User:
+    """Render a member's about and signature again, after staff edited the source."""
+    member.about_html = _render(member.about)
+    member.signature_html = _render(member.signature)
+    User.objects.filter(pk=member.pk).update(
+        about_html=member.about_html, signature_html=member.signature_html
+    )
+    return member
+
+
 def _audit(actor: User, action: str, member: User, reason: str = "") -> None:
     # The audit table lives in the forum app, which imports accounts; look it up
     # through the app registry instead of importing it back.

@@ -121,7 +121,8 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
         "last_post",
         "last_post_at",
     ]
-    fields = ["title", "slug", *readonly_fields]
+    readonly_fields = ["slug", *readonly_fields]
+    fields = ["title", *readonly_fields]
     show_full_result_count = False
     action_form = ModerationActionForm
     actions = [
@@ -134,7 +135,15 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
         "restore",
     ]
 
-    @admin.action(description="Lock selected threads")
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # A rename goes through its service: the slug follows and it is audited.
+        if "title" in form.changed_data:
+            services.rename_thread(thread=obj, actor=request.user, title=obj.title)
+
+    @admin.action(description="Lock selected threads", permissions=["change"])
     def lock(self, request: HttpRequest, queryset: QuerySet) -> None:
         _apply(
             self,
@@ -146,7 +155,7 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Unlock selected threads")
+    @admin.action(description="Unlock selected threads", permissions=["change"])
     def unlock(self, request: HttpRequest, queryset: QuerySet) -> None:
         _apply(
             self,
@@ -158,7 +167,7 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Stick selected threads")
+    @admin.action(description="Stick selected threads", permissions=["change"])
     def stick(self, request: HttpRequest, queryset: QuerySet) -> None:
         _apply(
             self,
@@ -170,7 +179,7 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Unstick selected threads")
+    @admin.action(description="Unstick selected threads", permissions=["change"])
     def unstick(self, request: HttpRequest, queryset: QuerySet) -> None:
         _apply(
             self,
@@ -182,7 +191,9 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Move selected threads to the chosen board")
+    @admin.action(
+        description="Move selected threads to the chosen board", permissions=["change"]
+    )
     def move(self, request: HttpRequest, queryset: QuerySet) -> None:
         board = _action_inputs(request).get("board")
         if board is None:
@@ -200,7 +211,9 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Delete selected threads (can be restored)")
+    @admin.action(
+        description="Delete selected threads (can be restored)", permissions=["change"]
+    )
     def soft_delete(self, request: HttpRequest, queryset: QuerySet) -> None:
         reason = _action_inputs(request).get("reason", "")
         _apply(
@@ -213,7 +226,7 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             ),
         )
 
-    @admin.action(description="Restore selected threads")
+    @admin.action(description="Restore selected threads", permissions=["change"])
     def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
         _apply(
             self,
@@ -276,7 +289,9 @@ class PostAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     def excerpt(self, obj: Post) -> str:
         return obj.body[:80] + ("…" if len(obj.body) > 80 else "")
 
-    @admin.action(description="Delete selected posts (can be restored)")
+    @admin.action(
+        description="Delete selected posts (can be restored)", permissions=["change"]
+    )
     def soft_delete(self, request: HttpRequest, queryset: QuerySet) -> None:
         reason = _action_inputs(request).get("reason", "")
         _apply(
@@ -287,7 +302,7 @@ class PostAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             lambda p: services.delete_post(post=p, actor=request.user, reason=reason),
         )
 
-    @admin.action(description="Restore selected posts")
+    @admin.action(description="Restore selected posts", permissions=["change"])
     def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
         _apply(
             self,

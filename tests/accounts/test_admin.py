@@ -246,3 +246,39 @@ def test_changelist_queries_do_not_grow_with_rows(staff_client, staff, url):
         services.set_thread_locked(thread=thread, moderator=moderator, locked=True)
     assert Post.objects.count() >= 60
     assert count_queries(staff_client, url) == few
+
+
+def test_staff_edit_of_a_signature_reaches_the_posts(staff_client, member, thread):
+    member.signature = "BAD WORDS"
+    member.save()
+    response = staff_client.post(
+        f"/admin/accounts/user/{member.pk}/change/",
+        change_form_data(member, signature="Tidy signature"),
+    )
+    assert response.status_code == 302
+    html = staff_client.get(thread.get_absolute_url()).content.decode()
+    assert "Tidy signature" in html and "BAD WORDS" not in html
+
+
+def test_renaming_a_thread_in_admin_moves_its_slug_and_is_audited(staff_client, thread):
+    response = staff_client.post(
+        f"/admin/forum/thread/{thread.pk}/change/", {"title": "A better title"}
+    )
+    assert response.status_code == 302
+    thread.refresh_from_db()
+    assert (thread.title, thread.slug) == ("A better title", "a-better-title")
+    assert ModerationAction.objects.filter(thread=thread, action="rename").exists()
+
+
+def test_view_only_staff_cannot_run_moderation_actions(client, thread):
+    from django.contrib.auth.models import Permission
+
+    viewer = make_member("viewer", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_thread", "view_user"])
+    )
+    client.force_login(viewer)
+    run_action(client, "forum/thread", "lock", [thread.pk])
+    thread.refresh_from_db()
+    assert not thread.is_locked
+    assert not ModerationAction.objects.exists()
