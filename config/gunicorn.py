@@ -43,6 +43,7 @@ def worker_exit(server, worker) -> None:
     from forum import viewcounts
 
     try:
+        viewcounts.wait_for_background_flush()
         flushed = viewcounts.flush()
     except Exception:
         server.log.exception("Could not flush thread view counts")
