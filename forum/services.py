@@ -115,12 +115,15 @@ def post_reply(
 
 
 @transaction.atomic
-def edit_post(*, post: Post, editor: User, body: str) -> Post:
-    """Replace a post's text, keeping the old source as a revision."""
+def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) -> Post:
+    """Replace a post's text, keeping the old source as a revision; a new ``title``
+    renames the thread in the same transaction."""
     body_html = markup.render(body)
     thread, post = _locked_post(post)
     if not permissions.can_edit_post(editor, post):
         raise PermissionDenied("You may not edit this post.")
+    if title is not None:
+        _rename(thread, editor, title)
     if body == post.body:
         return post
     PostRevision.objects.create(post=post, editor=editor, body=post.body)
@@ -136,15 +139,21 @@ def edit_post(*, post: Post, editor: User, body: str) -> Post:
 def rename_thread(*, thread: Thread, actor: User, title: str) -> Thread:
     """Give a thread a new title; its starter and moderators may."""
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
+    _rename(thread, actor, title)
+    return thread
+
+
+def _rename(thread: Thread, actor: User, title: str) -> None:
+    # The caller holds the thread's row lock.
     if not permissions.can_rename_thread(actor, thread):
         raise PermissionDenied("You may not rename this thread.")
-    if title != thread.title:
-        thread.title = title
-        thread.slug = make_slug(title)
-        thread.save(update_fields=["title", "slug"])
-        if permissions.is_moderator(actor) and actor.pk != thread.author_id:
-            _record(actor, "rename", thread=thread)
-    return thread
+    if title == thread.title:
+        return
+    thread.title = title
+    thread.slug = make_slug(title)
+    thread.save(update_fields=["title", "slug"])
+    if permissions.is_moderator(actor) and actor.pk != thread.author_id:
+        _record(actor, "rename", thread=thread)
 
 
 def _record(actor: User, action: str, *, thread: Thread, reason: str = "") -> None:

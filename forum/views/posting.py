@@ -171,15 +171,19 @@ def post_edit(request: AuthedRequest, post_id: int) -> HttpResponse:
     if _wants_preview(request):
         preview = form.preview_html()
     elif request.method == "POST" and form.is_valid():
-        if can_rename:
-            services.rename_thread(
-                thread=thread, actor=request.user, title=form.cleaned_data["title"]
+        try:
+            post = services.edit_post(
+                post=post,
+                editor=request.user,
+                body=form.cleaned_data["body"],
+                title=form.cleaned_data.get("title"),
             )
-        post = services.edit_post(
-            post=post, editor=request.user, body=form.cleaned_data["body"]
-        )
-        messages.success(request, "Your changes were saved.")
-        return redirect(_post_url(post))
+        except PermissionDenied as refusal:
+            # Locked or banned since the form was opened: keep what was typed.
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, "Your changes were saved.")
+            return redirect(_post_url(post))
     return render(
         request,
         "forum/post_edit.html",
@@ -193,7 +197,8 @@ def post_edit(request: AuthedRequest, post_id: int) -> HttpResponse:
     )
 
 
-def post_history(request: HttpRequest, post_id: int) -> HttpResponse:
+@login_required
+def post_history(request: AuthedRequest, post_id: int) -> HttpResponse:
     post = _post_for(request, post_id)
     if not permissions.can_view_history(request.user, post):
         raise PermissionDenied("Edit histories are for moderators.")
@@ -241,6 +246,8 @@ def post_delete(request: AuthedRequest, post_id: int) -> HttpResponse:
 @require_POST
 def post_restore(request: AuthedRequest, post_id: int) -> HttpResponse:
     post = _post_for(request, post_id)
+    if not permissions.can_restore_post(request.user, post):
+        raise PermissionDenied("Only moderators restore posts.")
     try:
         services.restore_post(post=post, actor=request.user)
     except PermissionDenied as refusal:

@@ -1,6 +1,7 @@
 """Reply-with-quote, preview, editing, deleting and the on-site moderator tools."""
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
 from forum import services
@@ -204,8 +205,35 @@ def test_members_cannot_delete_or_restore_others_posts(client, reply, member):
     assert client.post(reverse("forum:post_delete", args=[reply.pk])).status_code == 403
     reply.refresh_from_db()
     assert not reply.is_deleted
-    client.post(reverse("forum:post_restore", args=[reply.pk]))
-    assert ModerationAction.objects.count() == 0
+
+
+def test_members_cannot_restore_a_deleted_post(client, reply, member, moderator):
+    services.delete_post(post=reply, actor=moderator, reason="Spam")
+    client.force_login(member)
+    response = client.post(reverse("forum:post_restore", args=[reply.pk]))
+    assert response.status_code == 403
+    reply.refresh_from_db()
+    assert reply.is_deleted
+    assert not ModerationAction.objects.filter(action="restore_post").exists()
+
+
+def test_guests_are_sent_to_log_in_for_edit_history(client, reply):
+    response = client.get(reverse("forum:post_history", args=[reply.pk]))
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_renaming_and_editing_happen_together_or_not_at_all(thread, member):
+    first = thread.posts.get(position=1)
+    services.edit_post(post=first, editor=member, body="New body", title="New title")
+    thread.refresh_from_db()
+    first.refresh_from_db()
+    assert (thread.title, first.body) == ("New title", "New body")
+    stranger = make_member()
+    with pytest.raises(PermissionDenied):
+        services.edit_post(post=first, editor=stranger, body="x", title="Hijacked")
+    thread.refresh_from_db()
+    assert thread.title == "New title"
 
 
 @pytest.mark.parametrize(
