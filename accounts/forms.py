@@ -99,10 +99,21 @@ class ProfileForm(forms.Form):
                 f"Signatures may have at most {SIGNATURE_MAX_LINES} lines; "
                 f"this one has {lines}."
             )
-        return signature
+        return _within_markup_limits(signature)
 
     def clean_about(self) -> str:
-        return self.cleaned_data["about"].replace("\r\n", "\n").strip()
+        return _within_markup_limits(
+            self.cleaned_data["about"].replace("\r\n", "\n").strip()
+        )
+
+
+def _within_markup_limits(text: str) -> str:
+    """Profile texts use the post renderer, so they obey its limits too."""
+    from forum import markup  # accounts renders with forum's renderer; see services
+
+    if found := markup.problems(text):
+        raise forms.ValidationError(found)
+    return text
 
 
 class EmailChangeForm(forms.Form):

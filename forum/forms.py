@@ -5,8 +5,6 @@ from django import forms
 from forum import markup
 from forum.models import Board
 
-MAX_BODY_LENGTH = 50_000
-
 
 class SubmissionTokenMixin(forms.Form):
     """A hidden token per rendered form, so a double submit posts only once."""
@@ -22,7 +20,7 @@ class SubmissionTokenMixin(forms.Form):
 class PostBodyField(forms.CharField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("label", "Message")
-        kwargs.setdefault("max_length", MAX_BODY_LENGTH)
+        kwargs.setdefault("max_length", markup.MAX_BODY_LENGTH)
         kwargs.setdefault(
             "error_messages",
             {

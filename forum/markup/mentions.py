@@ -24,11 +24,6 @@ def members_in_database(names: Collection[str]) -> dict[str, str]:
     return {username.lower(): username for username in usernames}
 
 
-def no_members(names: Collection[str]) -> dict[str, str]:
-    """A lookup for rendering without a database: nobody is linked."""
-    return {}
-
-
 class CachedLookup:
     """Remembers answers across renders (a batch re-render asks only for new names)."""
 

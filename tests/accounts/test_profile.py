@@ -313,3 +313,14 @@ def test_guests_cause_no_last_seen_write(client, member):
     with CaptureQueriesContext(connection) as ctx:
         client.get("/")
     assert not any(q["sql"].startswith("UPDATE") for q in ctx.captured_queries)
+
+
+def test_profile_texts_obey_the_markup_limits(client, member):
+    client.force_login(member)
+    about = "[IMG]https://example.com/a.png[/IMG]" * 25
+    response = client.post(EDIT_URL, profile_data(about=about))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "the limit is 20" in html
+    member.refresh_from_db()
+    assert member.about == ""
