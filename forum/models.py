@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -56,6 +57,21 @@ class Board(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("forum:board_detail", args=[self.slug])
+
+    def clean(self) -> None:
+        """A parent board sits in the same category and never below this board."""
+        if self.parent_id is None:
+            return
+        if self.parent.category_id != self.category_id:
+            raise ValidationError(
+                {"parent": "A sub-board sits in its parent's category."}
+            )
+        ancestor, seen = self.parent, set()
+        while ancestor is not None and ancestor.pk not in seen:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": "A board cannot sit below itself."})
+            seen.add(ancestor.pk)
+            ancestor = ancestor.parent
 
 
 class Thread(models.Model):

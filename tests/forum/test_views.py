@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from forum import services, viewcounts
 from forum.models import Post, Thread
-from tests.factories import make_member, make_posts, make_thread
+from tests.factories import make_board, make_member, make_posts, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -290,3 +290,19 @@ def test_oversized_request_is_a_400_not_a_500(client, thread, other_member, sett
     response = client.post(reply_url(thread), {"body": "x" * 5000})
     assert response.status_code == 400
     assert "too large" in response.content.decode()
+
+
+def test_board_parents_cannot_loop_or_leave_their_category(board):
+    from django.core.exceptions import ValidationError
+
+    child = make_board("Child", category=board.category, parent=board)
+    board.parent = child
+    with pytest.raises(ValidationError, match="below itself"):
+        board.full_clean()
+    board.parent = board
+    with pytest.raises(ValidationError, match="below itself"):
+        board.full_clean()
+    stray = make_board("Elsewhere")
+    stray.parent = board
+    with pytest.raises(ValidationError, match="parent's category"):
+        stray.full_clean()
