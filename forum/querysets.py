@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
+from forum import permissions
+
 if TYPE_CHECKING:
     from accounts.models import User
     from forum.models import Board, Thread
@@ -13,10 +15,6 @@ if TYPE_CHECKING:
 AUTHOR_CARD = ("author__tier", "author__pinned_tier")
 # Lists link to a last post but never show its text: leave the largest columns behind.
 LAST_POST_TEXT = ("last_post__body", "last_post__body_html")
-
-
-def sees_deleted(user: User) -> bool:
-    return bool(user.is_authenticated and (user.is_staff or user.is_moderator))
 
 
 class BoardQuerySet(models.QuerySet):
@@ -31,7 +29,7 @@ class BoardQuerySet(models.QuerySet):
 
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ThreadQuerySet:
-        if sees_deleted(user):
+        if permissions.is_moderator(user):
             return self
         return self.filter(is_deleted=False)
 
@@ -54,7 +52,7 @@ class ThreadQuerySet(models.QuerySet):
         """
         threads = self.filter(board=board).visible_to(user)
         # The counter counts live threads: exact unless deleted ones are listed too.
-        total = None if sees_deleted(user) else board.thread_count
+        total = None if permissions.is_moderator(user) else board.thread_count
         if total is not None and offset > total // 2:
             start = max(total - offset - limit, 0)
             ids = threads.order_by("is_sticky", "last_post_at", "id").values("pk")[
