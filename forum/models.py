@@ -106,6 +106,14 @@ class Thread(models.Model):
                 name="forum_thread_board_activity",
                 condition=Q(is_deleted=False),
             ),
+            # A board's latest post, found again after a delete, restore or move.
+            models.Index(
+                "board",
+                models.F("last_post_at").desc(),
+                models.F("id").desc(),
+                name="forum_thread_board_latest",
+                condition=Q(is_deleted=False),
+            ),
         ]
 
     def __str__(self) -> str:
