@@ -102,6 +102,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if env_bool("DATABASE_PREPARED_STATEMENTS", True):
+    # Server-side binding lets psycopg prepare the statements a connection runs
+    # again and again (every page view runs the same few), so PostgreSQL plans them
+    # once per connection instead of once per request. Set the variable to False
+    # behind a connection pooler in transaction mode.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 if os.environ.get("REDIS_URL"):
