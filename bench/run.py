@@ -312,6 +312,8 @@ class Server:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+        if exc and exc[0] is None and self.process.returncode == 0:
+            Path(self.log.name).unlink(missing_ok=True)  # kept only when it failed
 
 
 def check_page(url: str, cookie: str | None) -> None:
