@@ -82,6 +82,28 @@ def _apply(
         model_admin.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
 
 
+def _thread_action(
+    action: str, description: str, verb: str, name: str = ""
+) -> Callable:
+    """An admin action applying ``services.moderate_thread`` to each selected thread."""
+
+    @admin.action(description=description, permissions=["change"])
+    def run(model_admin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet):
+        reason = _action_inputs(request).get("reason", "")
+        _apply(
+            model_admin,
+            request,
+            queryset,
+            verb,
+            lambda thread: services.moderate_thread(
+                thread=thread, moderator=request.user, action=action, reason=reason
+            ),
+        )
+
+    run.__name__ = name or action
+    return run
+
+
 class NoHardDeleteMixin:
     """Rows are soft-deleted through the services; a hard delete would skip them."""
 
@@ -126,13 +148,18 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
     show_full_result_count = False
     action_form = ModerationActionForm
     actions = [
-        "lock",
-        "unlock",
-        "stick",
-        "unstick",
+        _thread_action("lock", "Lock selected threads", "Locked"),
+        _thread_action("unlock", "Unlock selected threads", "Unlocked"),
+        _thread_action("stick", "Stick selected threads", "Stuck"),
+        _thread_action("unstick", "Unstick selected threads", "Unstuck"),
         "move",
-        "soft_delete",
-        "restore",
+        _thread_action(
+            "delete",
+            "Delete selected threads (can be restored)",
+            "Deleted",
+            "soft_delete",
+        ),
+        _thread_action("restore", "Restore selected threads", "Restored"),
     ]
 
     def save_model(self, request, obj, form, change) -> None:
@@ -142,54 +169,6 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
         # A rename goes through its service: the slug follows and it is audited.
         if "title" in form.changed_data:
             services.rename_thread(thread=obj, actor=request.user, title=obj.title)
-
-    @admin.action(description="Lock selected threads", permissions=["change"])
-    def lock(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _apply(
-            self,
-            request,
-            queryset,
-            "Locked",
-            lambda t: services.set_thread_locked(
-                thread=t, moderator=request.user, locked=True
-            ),
-        )
-
-    @admin.action(description="Unlock selected threads", permissions=["change"])
-    def unlock(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _apply(
-            self,
-            request,
-            queryset,
-            "Unlocked",
-            lambda t: services.set_thread_locked(
-                thread=t, moderator=request.user, locked=False
-            ),
-        )
-
-    @admin.action(description="Stick selected threads", permissions=["change"])
-    def stick(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _apply(
-            self,
-            request,
-            queryset,
-            "Stuck",
-            lambda t: services.set_thread_sticky(
-                thread=t, moderator=request.user, sticky=True
-            ),
-        )
-
-    @admin.action(description="Unstick selected threads", permissions=["change"])
-    def unstick(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _apply(
-            self,
-            request,
-            queryset,
-            "Unstuck",
-            lambda t: services.set_thread_sticky(
-                thread=t, moderator=request.user, sticky=False
-            ),
-        )
 
     @admin.action(
         description="Move selected threads to the chosen board", permissions=["change"]
@@ -209,31 +188,6 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             lambda t: services.move_thread(
                 thread=t, moderator=request.user, board=board
             ),
-        )
-
-    @admin.action(
-        description="Delete selected threads (can be restored)", permissions=["change"]
-    )
-    def soft_delete(self, request: HttpRequest, queryset: QuerySet) -> None:
-        reason = _action_inputs(request).get("reason", "")
-        _apply(
-            self,
-            request,
-            queryset,
-            "Deleted",
-            lambda t: services.delete_thread(
-                thread=t, moderator=request.user, reason=reason
-            ),
-        )
-
-    @admin.action(description="Restore selected threads", permissions=["change"])
-    def restore(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _apply(
-            self,
-            request,
-            queryset,
-            "Restored",
-            lambda t: services.restore_thread(thread=t, moderator=request.user),
         )
 
 

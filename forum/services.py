@@ -184,6 +184,27 @@ def set_thread_sticky(*, thread: Thread, moderator: User, sticky: bool) -> Threa
     return thread
 
 
+def moderate_thread(
+    *, thread: Thread, moderator: User, action: str, reason: str = ""
+) -> Thread:
+    """Apply one of the thread switches moderators have: lock, unlock, stick,
+    unstick, delete, restore."""
+    match action:
+        case "lock" | "unlock":
+            return set_thread_locked(
+                thread=thread, moderator=moderator, locked=action == "lock"
+            )
+        case "stick" | "unstick":
+            return set_thread_sticky(
+                thread=thread, moderator=moderator, sticky=action == "stick"
+            )
+        case "delete":
+            return delete_thread(thread=thread, moderator=moderator, reason=reason)
+        case "restore":
+            return restore_thread(thread=thread, moderator=moderator)
+    raise ValueError(f"Unknown moderation action: {action!r}")
+
+
 # Soft deletes, restores and moves. A post is live when neither it nor its thread is
 # deleted; board post counts, thread reply counts and member post counts count live
 # posts only, and last-post pointers point at the latest live post.

@@ -12,32 +12,13 @@ from forum import permissions, services
 from forum.forms import MoveThreadForm
 from forum.models import Thread
 
-# action -> (service call, message shown afterwards)
-ACTIONS = {
-    "lock": (
-        lambda t, u: services.set_thread_locked(thread=t, moderator=u, locked=True),
-        "The thread is locked.",
-    ),
-    "unlock": (
-        lambda t, u: services.set_thread_locked(thread=t, moderator=u, locked=False),
-        "The thread is open again.",
-    ),
-    "stick": (
-        lambda t, u: services.set_thread_sticky(thread=t, moderator=u, sticky=True),
-        "The thread is sticky.",
-    ),
-    "unstick": (
-        lambda t, u: services.set_thread_sticky(thread=t, moderator=u, sticky=False),
-        "The thread is no longer sticky.",
-    ),
-    "delete": (
-        lambda t, u: services.delete_thread(thread=t, moderator=u),
-        "The thread was deleted. Moderators can still see and restore it.",
-    ),
-    "restore": (
-        lambda t, u: services.restore_thread(thread=t, moderator=u),
-        "The thread was restored.",
-    ),
+DONE = {
+    "lock": "The thread is locked.",
+    "unlock": "The thread is open again.",
+    "stick": "The thread is sticky.",
+    "unstick": "The thread is no longer sticky.",
+    "delete": "The thread was deleted. Moderators can still see and restore it.",
+    "restore": "The thread was restored.",
 }
 
 
@@ -54,13 +35,12 @@ def _moderated_thread(request: AuthedRequest, thread_id: int) -> Thread:
 @require_POST
 def thread_moderate(request: AuthedRequest, thread_id: int) -> HttpResponse:
     thread = _moderated_thread(request, thread_id)
-    action = ACTIONS.get(request.POST.get("action", ""))
-    if action is None:
+    action = request.POST.get("action", "")
+    if action not in DONE:
         messages.error(request, "Unknown moderation action.")
         return redirect(thread)
-    run, done = action
-    run(thread, request.user)
-    messages.success(request, done)
+    services.moderate_thread(thread=thread, moderator=request.user, action=action)
+    messages.success(request, DONE[action])
     return redirect(thread)
 
 

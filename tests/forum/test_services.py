@@ -234,3 +234,8 @@ def test_thread_start_and_moderator_delete_do_not_deadlock():
     author.refresh_from_db()
     assert board.thread_count == Thread.objects.filter(board=board).count() == 6
     assert author.post_count == Post.objects.filter(author=author).count()
+
+
+def test_moderate_thread_refuses_unknown_actions(thread, moderator):
+    with pytest.raises(ValueError, match="Unknown moderation action"):
+        services.moderate_thread(thread=thread, moderator=moderator, action="explode")
