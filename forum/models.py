@@ -197,6 +197,10 @@ class Post(models.Model):
     def anchor(self) -> str:
         return f"post-{self.pk}"
 
+    def get_thread_url(self) -> str:
+        """The post in place: its thread's page and anchor."""
+        return f"{self.thread.page_url(self.page)}#{self.anchor}"
+
 
 class PostRevision(models.Model):
     """The source of a post as it was before an edit."""

@@ -162,25 +162,25 @@ def _record(actor: User, action: str, *, thread: Thread, reason: str = "") -> No
     )
 
 
-@transaction.atomic
 def set_thread_locked(*, thread: Thread, moderator: User, locked: bool) -> Thread:
     """Lock or unlock a thread; only moderators may."""
-    if not permissions.can_moderate(moderator, thread):
-        raise PermissionDenied("Only moderators may lock threads.")
-    Thread.objects.filter(pk=thread.pk).update(is_locked=locked)
-    _record(moderator, "lock" if locked else "unlock", thread=thread)
-    thread.is_locked = locked
-    return thread
+    return _switch_thread(thread, moderator, "is_locked", locked, ("lock", "unlock"))
+
+
+def set_thread_sticky(*, thread: Thread, moderator: User, sticky: bool) -> Thread:
+    """Stick a thread to the top of its board, or unstick it; only moderators may."""
+    return _switch_thread(thread, moderator, "is_sticky", sticky, ("stick", "unstick"))
 
 
 @transaction.atomic
-def set_thread_sticky(*, thread: Thread, moderator: User, sticky: bool) -> Thread:
-    """Stick a thread to the top of its board, or unstick it; only moderators may."""
+def _switch_thread(
+    thread: Thread, moderator: User, field: str, on: bool, actions: tuple[str, str]
+) -> Thread:
     if not permissions.can_moderate(moderator, thread):
-        raise PermissionDenied("Only moderators may stick threads.")
-    Thread.objects.filter(pk=thread.pk).update(is_sticky=sticky)
-    _record(moderator, "stick" if sticky else "unstick", thread=thread)
-    thread.is_sticky = sticky
+        raise PermissionDenied(f"Only moderators may {actions[0]} threads.")
+    Thread.objects.filter(pk=thread.pk).update(**{field: on})
+    _record(moderator, actions[0] if on else actions[1], thread=thread)
+    setattr(thread, field, on)
     return thread
 
 

@@ -19,10 +19,6 @@ def _client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _post_url(post: Post) -> str:
-    return f"{post.thread.page_url(post.page)}#{post.anchor}"
-
-
 def _wants_preview(request: HttpRequest) -> bool:
     return request.method == "POST" and "preview" in request.POST
 
@@ -122,7 +118,7 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
             messages.error(request, str(refusal))
             allowed = False
         else:
-            return redirect(_post_url(post))
+            return redirect(post.get_thread_url())
     return render(
         request,
         "forum/reply_form.html",
@@ -183,7 +179,7 @@ def post_edit(request: AuthedRequest, post_id: int) -> HttpResponse:
             messages.error(request, str(refusal))
         else:
             messages.success(request, "Your changes were saved.")
-            return redirect(_post_url(post))
+            return redirect(post.get_thread_url())
     return render(
         request,
         "forum/post_edit.html",
@@ -234,7 +230,7 @@ def post_delete(request: AuthedRequest, post_id: int) -> HttpResponse:
             post.thread.refresh_from_db()
             if post.thread.is_deleted and not permissions.is_moderator(request.user):
                 return redirect(post.thread.board)
-            return redirect(_post_url(post))
+            return redirect(post.get_thread_url())
     return render(
         request,
         "forum/post_delete.html",
@@ -252,9 +248,9 @@ def post_restore(request: AuthedRequest, post_id: int) -> HttpResponse:
         services.restore_post(post=post, actor=request.user)
     except PermissionDenied as refusal:
         messages.error(request, str(refusal))
-        return redirect(_post_url(post))
+        return redirect(post.get_thread_url())
     messages.success(request, "The post was restored.")
-    return redirect(_post_url(post))
+    return redirect(post.get_thread_url())
 
 
 def _refusal_reason(user: User, thread: Thread | None = None) -> str:

@@ -120,4 +120,4 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post.objects.select_related("thread"), pk=post_id)
     if not permissions.can_view_thread(request.user, post.thread):
         raise Http404("No such post.")
-    return redirect(f"{post.thread.page_url(post.page)}#{post.anchor}")
+    return redirect(post.get_thread_url())
