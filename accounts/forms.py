@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import URLValidator
 
+import markup
 from accounts.avatars import ACCEPTED_TEXT, MAX_BYTES, AvatarError, process_avatar
 from accounts.models import User
 from accounts.services import register_member
@@ -109,8 +110,6 @@ class ProfileForm(forms.Form):
 
 def _within_markup_limits(text: str) -> str:
     """Profile texts use the post renderer, so they obey its limits too."""
-    from forum import markup  # accounts renders with forum's renderer; see services
-
     if found := markup.problems(text):
         raise forms.ValidationError(found)
     return text

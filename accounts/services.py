@@ -12,6 +12,8 @@ from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.expressions import Combinable
 from django.utils import timezone
 
+import markup
+from accounts.mentions import members_in_database
 from accounts.models import Tier, User
 
 # Last seen is shown to the minute at best; writing it more often than this would
@@ -68,11 +70,10 @@ def record_last_seen(*, user: User, now: datetime) -> bool:
 
 
 def _render(source: str) -> str:
-    # Members' texts go through the same renderer as posts; imported here because
-    # the forum app imports accounts at load time, never the other way round.
-    from forum import markup
-
-    return markup.render(source) if source.strip() else ""
+    # Members' texts go through the same renderer as posts, @mentions included.
+    if not source.strip():
+        return ""
+    return markup.render(source, known_members=members_in_database)
 
 
 def _refuse_banned(member: User) -> None:

@@ -1,4 +1,4 @@
-"""Time forum.markup.render() per post for short, long and quote-heavy bodies.
+"""Time markup.render() per post for short, long and quote-heavy bodies.
 
 Usage: ``.venv/bin/python bench/render.py [--rounds N]``. No database is used: the
 @mention lookup is a stub, and DATABASE_URL is pointed at nothing so that loading the
@@ -85,7 +85,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from forum.markup import render
+    from markup import render
 
     bodies = {
         "short": short_body(),

@@ -2,7 +2,8 @@ import uuid
 
 from django import forms
 
-from forum import markup
+import markup
+from accounts.mentions import members_in_database
 from forum.models import Board
 
 
@@ -52,7 +53,9 @@ class PreviewMixin:
     def preview_html(self) -> str:
         if "body" in self.errors or not self.cleaned_data.get("body"):
             return ""
-        return markup.render(self.cleaned_data["body"])
+        return markup.render(
+            self.cleaned_data["body"], known_members=members_in_database
+        )
 
 
 class ReplyForm(PreviewMixin, SubmissionTokenMixin):

@@ -9,9 +9,11 @@ from django.db import transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
+import markup
+from accounts.mentions import members_in_database
 from accounts.models import User
 from accounts.services import move_post_count
-from forum import markup, permissions
+from forum import permissions
 from forum.models import (
     Board,
     ModerationAction,
@@ -39,7 +41,8 @@ def start_thread(
     submission_token: uuid.UUID | None = None,
 ) -> Thread:
     """Open a thread with its first post and move the board's and author's counters."""
-    body_html = markup.render(body)  # before any lock: rendering may take a while
+    # Rendered before any lock: rendering may take a while.
+    body_html = markup.render(body, known_members=members_in_database)
     # Every service locks in one order, thread -> board -> member, so none deadlocks
     # another. The author's lock makes the same form submitted twice at once a
     # repeat instead of a second thread.
@@ -85,7 +88,8 @@ def post_reply(
     submission_token: uuid.UUID | None = None,
 ) -> Post:
     """Add a reply to a thread and move every counter that shows it."""
-    body_html = markup.render(body)  # before the lock, which holds back other replies
+    # Rendered before the lock, which holds back other replies.
+    body_html = markup.render(body, known_members=members_in_database)
     # Lock the thread row: two replies landing at once must get distinct positions.
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     if not permissions.can_reply(author, thread):
@@ -118,7 +122,7 @@ def post_reply(
 def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) -> Post:
     """Replace a post's text, keeping the old source as a revision; a new ``title``
     renames the thread in the same transaction."""
-    body_html = markup.render(body)
+    body_html = markup.render(body, known_members=members_in_database)
     thread, post = _locked_post(post)
     if not permissions.can_edit_post(editor, post):
         raise PermissionDenied("You may not edit this post.")

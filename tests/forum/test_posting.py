@@ -82,6 +82,24 @@ def test_preview_endpoint_renders_without_saving(client, thread, member):
     assert Post.objects.count() == 1
 
 
+def test_threads_replies_edits_and_previews_link_mentions_of_members(
+    client, board, member, other_member
+):
+    link = '<a href="/members/bob/" class="bbmention"'
+    thread = services.start_thread(
+        board=board, author=member, title="Hi", body="@bob and @nobody"
+    )
+    first = thread.posts.get()
+    assert link in first.body_html and "/members/nobody/" not in first.body_html
+    reply = services.post_reply(thread=thread, author=member, body="@BOB again")
+    assert link in reply.body_html
+    edited = services.edit_post(post=reply, editor=member, body="still @bob")
+    assert link in edited.body_html
+    client.force_login(member)
+    preview = client.post(reverse("forum:preview"), {"body": "@bob"})
+    assert link in preview.content.decode()
+
+
 def test_preview_without_javascript_keeps_the_form_and_posts_nothing(
     client, thread, other_member
 ):

@@ -4,7 +4,7 @@ The whole forum is planned in memory first (who posts what, when, in which threa
 then written with PostgreSQL COPY: members, threads, posts in the order they were
 written, so post ids grow with time as on a real forum. Counters and last-post pointers
 are then set with the set-based UPDATEs of ``manage.py recount``. Post bodies come from
-a small pool of generated texts rendered once by ``forum.markup.render``, so the load is
+a small pool of generated texts rendered once by ``markup.render``, so the load is
 bound by the database, not by rendering.
 """
 
@@ -26,8 +26,9 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+import markup
+from accounts.mentions import members_in_database
 from accounts.models import User
-from forum import markup
 from forum.management.commands.recount import recount_all
 from forum.models import Board, Category, Post, Thread, make_slug
 
@@ -352,7 +353,7 @@ class ForumPlan:
             if n % 13 == 3:
                 paragraphs.append(f"See https://example.com/{rng.choice(WORDS)} too.")
             body = "\n\n".join(paragraphs)
-            pool.append((body, markup.render(body)))
+            pool.append((body, markup.render(body, known_members=members_in_database)))
         return pool
 
 

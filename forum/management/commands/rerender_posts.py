@@ -9,10 +9,11 @@ from django.db import models, transaction
 from django.db.models import Q
 from tqdm import tqdm
 
+import markup
+from accounts.mentions import members_in_database
 from accounts.models import User
-from forum import markup
-from forum.markup.mentions import CachedLookup
 from forum.models import Post
+from markup.mentions import CachedLookup
 
 
 class Command(BaseCommand):
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         if batch_size < 1:
             batch_size = 1
         # One lookup for the whole run: each @name costs at most one query.
-        lookup = CachedLookup()
+        lookup = CachedLookup(members_in_database)
         posts = self._rerender(
             Post.objects.all(),
             {"body": "body_html"},

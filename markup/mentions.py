@@ -1,4 +1,10 @@
-"""Which @names are members: one query per render, or none with a stub or a cache."""
+"""Which @names are members: the caller says, the renderer never asks a database.
+
+The renderer is a library below both apps, so it cannot know where members are
+kept; whoever renders passes a ``MemberLookup`` (the apps use
+``accounts.mentions.members_in_database``), and ``CachedLookup`` wraps one for a
+batch of renders.
+"""
 
 from __future__ import annotations
 
@@ -10,24 +16,10 @@ MemberLookup = Callable[[Collection[str]], dict[str, str]]
 MAX_MENTIONS = 50
 
 
-def members_in_database(names: Collection[str]) -> dict[str, str]:
-    """Look up every candidate in one case-insensitive query."""
-    from django.db.models.functions import Lower
-
-    from accounts.models import User
-
-    usernames = (
-        User.objects.annotate(username_lower=Lower("username"))
-        .filter(username_lower__in=list(names))
-        .values_list("username", flat=True)
-    )
-    return {username.lower(): username for username in usernames}
-
-
 class CachedLookup:
     """Remembers answers across renders (a batch re-render asks only for new names)."""
 
-    def __init__(self, lookup: MemberLookup = members_in_database) -> None:
+    def __init__(self, lookup: MemberLookup) -> None:
         self._lookup = lookup
         self._known: dict[str, str | None] = {}
 

@@ -3,9 +3,9 @@
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from forum.markup import allowlist, problems, render
-from forum.markup.parser import TAG_NAMES
-from tests.forum.test_markup_xss import assert_safe_html, elements
+from markup import allowlist, problems, render
+from markup.parser import TAG_NAMES
+from tests.markup.test_markup_xss import assert_safe_html, elements
 
 OPTIONS = [
     "",

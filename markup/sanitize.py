@@ -12,8 +12,8 @@ import bleach
 from bleach.css_sanitizer import CSSSanitizer
 from bleach.html5lib_shim import Filter
 
-from forum.markup import allowlist
-from forum.markup.text import LINK_REL
+from markup import allowlist
+from markup.text import LINK_REL
 
 
 class _LinkRelFilter(Filter):

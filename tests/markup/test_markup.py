@@ -1,12 +1,9 @@
 import time
 
 import pytest
-from django.core.management import call_command
 
-from forum.markup import mentions, problems, render
-from forum.markup.parser import MAX_DEPTH
-from forum.models import Post
-from tests.factories import make_member, make_posts
+from markup import mentions, problems, render
+from markup.parser import MAX_DEPTH
 
 REL = 'rel="nofollow ugc noopener"'
 JUMP = (
@@ -365,16 +362,9 @@ def test_rendering_without_mentions_asks_no_one():
     assert render("no names here", known_members=lookup) == "<p>no names here</p>"
 
 
-def test_mentions_are_looked_up_in_one_case_insensitive_query(
-    db, django_assert_num_queries
-):
-    make_member("Alice")
-    make_member("bob")
-    with django_assert_num_queries(1):
-        html = render("@alice @BOB @nobody @alice")
-    assert '<a href="/members/Alice/" class="bbmention"' in html
-    assert '<a href="/members/bob/" class="bbmention"' in html
-    assert "@nobody" in html and "/members/nobody/" not in html
+def test_without_a_lookup_no_mention_is_linked():
+    # No database here: a lookup the renderer made by itself would fail this test.
+    assert render("hi @alice") == "<p>hi @alice</p>"
 
 
 def test_cached_lookup_asks_only_for_new_names():
@@ -451,36 +441,3 @@ def test_a_one_megabyte_body_renders_and_is_refused_quickly():
     html, render_seconds = _timed(render, plain)
     assert html.startswith("<p>A long")
     assert render_seconds < 2
-
-
-def test_rerender_posts_rewrites_stale_html_in_batches(db, thread):
-    posts = make_posts(thread, count=5)
-    Post.objects.filter(pk=posts[0].pk).update(body="[b]now bold[/b] @alice")
-    Post.objects.update(body_html="stale")
-    writer = make_member("writer", signature="[i]sig[/i]", about="[b]about[/b]")
-    quiet = make_member("quiet", signature_html="<p>left over</p>")
-
-    call_command("rerender_posts", batch_size=2, verbosity=0)
-
-    for post in Post.objects.all():
-        assert post.body_html == render(post.body)
-    assert Post.objects.get(pk=posts[0].pk).body_html == (
-        '<p><b>now bold</b> <a href="/members/alice/" class="bbmention" '
-        f"{REL}>@alice</a></p>"
-    )
-    writer.refresh_from_db()
-    quiet.refresh_from_db()
-    assert writer.signature_html == "<p><i>sig</i></p>"
-    assert writer.about_html == "<p><b>about</b></p>"
-    assert quiet.signature_html == ""
-
-
-def test_rerender_posts_reports_what_it_changed(db, thread, capsys):
-    make_posts(thread, count=3)
-    Post.objects.filter(position=2).update(body_html="stale")
-
-    call_command("rerender_posts")
-
-    captured = capsys.readouterr()
-    assert "Re-rendered 4 posts (1 changed) and 0 members (0 changed)." in captured.out
-    assert "Posts: 100%" in captured.err

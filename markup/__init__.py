@@ -1,19 +1,22 @@
 """Member text to safe HTML. The only place post bodies are turned into markup.
 
 ``render()`` parses the BBCode (``parser.py``), writes HTML for each tag
-(``tags.py``), links the @mentions of members who exist (``mentions.py``), then
-sanitises the result with bleach against ``allowlist.py`` (``sanitize.py``).
+(``tags.py``), links the @mentions of members the caller's lookup knows
+(``mentions.py``), then sanitises the result with bleach against ``allowlist.py``
+(``sanitize.py``).
 ``problems()`` says what in a body breaks the limits, for the posting forms.
+
+A library below both apps: it imports neither ``forum`` nor ``accounts``.
 """
 
 from __future__ import annotations
 
-from forum.markup import mentions
-from forum.markup.mentions import MemberLookup
-from forum.markup.parser import MAX_DEPTH, parse
-from forum.markup.sanitize import sanitize
-from forum.markup.tags import HtmlWriter, url_for
-from forum.markup.text import Mention, escape, link
+from markup import mentions
+from markup.mentions import MemberLookup
+from markup.parser import MAX_DEPTH, parse
+from markup.sanitize import sanitize
+from markup.tags import HtmlWriter, url_for
+from markup.text import Mention, escape, link
 
 __all__ = ["MAX_BODY_LENGTH", "MAX_IMAGES", "MAX_QUOTE_NESTING", "problems", "render"]
 
@@ -29,8 +32,9 @@ def _normalise(source: str) -> str:
 def render(source: str, known_members: MemberLookup | None = None) -> str:
     """BBCode to sanitised HTML; never raises on any text.
 
-    ``known_members`` maps lower-cased @names to usernames; by default one database
-    query answers for all the names in ``source``.
+    ``known_members`` maps lower-cased @names to usernames, asked once for all the
+    names in ``source`` (``accounts.mentions.members_in_database`` is one query);
+    without it no @name is linked.
     """
     root, _ = parse(_normalise(source))
     writer = HtmlWriter()
@@ -38,8 +42,7 @@ def render(source: str, known_members: MemberLookup | None = None) -> str:
     names = list(
         dict.fromkeys(piece.key for piece in writer.out if isinstance(piece, Mention))
     )[: mentions.MAX_MENTIONS]
-    lookup = known_members or mentions.members_in_database
-    members = lookup(names) if names else {}
+    members = known_members(names) if names and known_members else {}
     html = "".join(_mention_html(piece, members) for piece in writer.out)
     return sanitize(html)
 

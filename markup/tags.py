@@ -9,9 +9,9 @@ import re
 
 from django.urls import NoReverseMatch, reverse
 
-from forum.markup import values
-from forum.markup.parser import Node
-from forum.markup.text import Mention, add_text, attr, escape, link
+from markup import values
+from markup.parser import Node
+from markup.text import Mention, add_text, attr, escape, link
 
 QUOTE_DEPTH = 3
 FOLD_LINES = 8

@@ -6,7 +6,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from forum.markup import values
+from markup import values
 
 LINK_REL = "nofollow ugc noopener"
 

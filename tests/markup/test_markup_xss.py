@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from forum.markup import allowlist, render, values
+from markup import allowlist, render, values
 
 # Written for this suite: raw HTML, BBCode parameters and contents that try to smuggle
 # script, event handlers, dangerous URL schemes or CSS into the rendered post.

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from forum.markup import values
-from forum.markup.text import LINK_REL
+from markup import values
+from markup.text import LINK_REL
 
 TAGS = frozenset(
     {
