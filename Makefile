@@ -28,7 +28,7 @@ run: $(STAMP)
 test: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ] && [ -z "$$PLAYWRIGHT_CHROMIUM" ]; then $(BIN)/playwright install chromium; fi
 	@pgdata=$$(mktemp -d /tmp/colloquy-test-pg.XXXXXX); \
-	CONN_MAX_AGE=0 COLLOQUY_PGDATA=$$pgdata/data COLLOQUY_PGDATA_EPHEMERAL=1 $(BIN)/pytest $(PYTEST_ARGS); \
+	CONN_MAX_AGE=0 COLLOQUY_PGDATA=$$pgdata/data COLLOQUY_PGDATA_EPHEMERAL=1 $(BIN)/pytest --durations=15 $(PYTEST_ARGS); \
 	status=$$?; rm -rf $$pgdata; exit $$status
 
 lint: $(STAMP)
