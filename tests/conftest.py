@@ -4,6 +4,7 @@ import os
 import pytest
 from django.apps import apps as django_apps
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import make_board, make_member, make_thread
@@ -17,6 +18,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher():
+    # The production hasher costs about a third of a second of CPU for every member a
+    # test creates or logs in. Session-wide, so module-scoped fixtures and the live
+    # server's thread use it too; config/settings.py keeps Django's default.
+    with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
+        yield
 
 
 @pytest.fixture(autouse=True)
