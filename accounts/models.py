@@ -80,7 +80,7 @@ class User(AbstractUser):
         return self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("accounts:member_detail", args=[self.pk])
+        return reverse("member_detail", args=[self.pk])
 
     @property
     def title(self) -> str:

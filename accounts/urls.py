@@ -7,5 +7,4 @@ urlpatterns = [
     path("accounts/register/", views.register, name="register"),
     path("accounts/profile/", views.profile_edit, name="profile_edit"),
     path("accounts/email/", views.email_change, name="email_change"),
-    path("members/<str:key>/", views.member_detail, name="member_detail"),
 ]

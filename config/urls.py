@@ -4,6 +4,7 @@ from django.urls import include, path, register_converter
 from django.views.static import serve
 
 from config.converters import RowIdConverter
+from forum.views import members
 
 register_converter(RowIdConverter, "id")
 
@@ -11,6 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.auth_urls")),
     path("", include("accounts.urls")),
+    # Outside both namespaces: accounts links profiles (User.get_absolute_url) and
+    # the renderer links @mentions by this name without knowing the forum draws it.
+    path("members/<str:key>/", members.member_detail, name="member_detail"),
     path("", include("forum.urls")),
 ]
 

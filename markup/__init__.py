@@ -51,7 +51,7 @@ def _mention_html(piece: str | Mention, members: dict[str, str]) -> str:
     if isinstance(piece, str):
         return piece
     username = members.get(piece.key)
-    url = url_for("accounts:member_detail", username) if username else None
+    url = url_for("member_detail", username) if username else None
     return link(url, escape(piece.text), "bbmention") if url else escape(piece.text)
 
 

@@ -1,1 +1,1 @@
-"""Views, split by audience: reading, posting, moderation."""
+"""Views, split by audience: reading, posting, moderation, member profiles."""

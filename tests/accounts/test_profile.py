@@ -11,10 +11,7 @@ from django.utils import timezone
 from PIL import Image
 
 from accounts.models import User
-from forum import services
 from tests.accounts.conftest import png_bytes
-from tests.conftest import count_queries
-from tests.factories import make_board, make_member, make_posts, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -34,54 +31,6 @@ def profile_data(**overrides) -> dict:
 
 def upload(name: str, content: bytes, content_type: str = "image/png"):
     return SimpleUploadedFile(name, content, content_type=content_type)
-
-
-def test_profile_shows_card_facts_texts_and_website(client, member):
-    User.objects.filter(pk=member.pk).update(
-        location="Lisbon",
-        website="https://alice.example.org/",
-        about_html="<p>About alice</p>",
-        signature_html="<p>Sig of alice</p>",
-        last_seen_at=timezone.now() - timedelta(hours=1),
-    )
-    html = client.get(member.get_absolute_url()).content.decode()
-    assert "<h1" in html and "alice" in html
-    assert "New Member" in html
-    assert f"Joined</dt><dd>{member.date_joined:%b} " in html
-    assert "Last seen" in html and "hour ago" in html
-    assert "Lisbon" in html
-    assert '<a href="https://alice.example.org/" rel="nofollow ugc noopener">' in html
-    assert "<p>About alice</p>" in html and "<p>Sig of alice</p>" in html
-
-
-def test_profile_by_username_is_case_insensitive(client, member):
-    assert client.get("/members/ALICE/").status_code == 200
-    assert client.get("/members/nobody-here/").status_code == 404
-
-
-def test_profile_lists_posts_and_threads_paginated(client, member, board):
-    threads = [
-        make_thread(board=board, author=member, title=f"Topic {i:02}")
-        for i in range(12)
-    ]
-    html = client.get(member.get_absolute_url()).content.decode()
-    assert "Topic 11" in html and "Topic 02" in html and "Topic 01" not in html
-    assert "posts_page=2" in html and "threads_page=2" in html
-    page2 = client.get(member.get_absolute_url(), {"threads_page": 2}).content
-    assert "Topic 01" in page2.decode() and "Topic 00" in page2.decode()
-    services.delete_thread(thread=threads[11], moderator=make_member(is_moderator=True))
-    again = client.get(member.get_absolute_url()).content.decode()
-    assert "Topic 11" not in again
-
-
-def test_profile_query_count_does_not_grow(client, member, board):
-    client.force_login(member)
-    thread = make_thread(board=board, author=member)
-    make_posts(thread, 2, authors=[member])
-    few = count_queries(client, member.get_absolute_url())
-    for _ in range(5):
-        make_posts(make_thread(board=make_board(), author=member), 6, authors=[member])
-    assert count_queries(client, member.get_absolute_url()) == few
 
 
 def test_edit_profile_renders_about_and_signature(client, member):

@@ -131,7 +131,7 @@ def test_member_profile_queries_do_not_grow_with_posts(client, visitor, board):
     author = make_member("prolific")
     thread = make_thread(board=board, author=author)
     grow_thread(thread, [author], 4)
-    url = reverse("accounts:member_detail", args=[author.pk])
+    url = reverse("member_detail", args=[author.pk])
     few = cold_and_warm(client, url)
     grow_thread(thread, [author], 45)
     assert cold_and_warm(client, url) == few == expected("member profile", visitor)

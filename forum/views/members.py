@@ -1,0 +1,62 @@
+"""A member's profile page: the card, the texts, and what they posted."""
+
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+
+from accounts.models import User
+from forum.models import Post, Thread
+
+PROFILE_ITEMS_PER_PAGE = 10
+
+
+def _page_number(raw: str | None) -> int:
+    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 10_000 else 1
+
+
+def _slice_page(queryset: QuerySet, page: int) -> tuple[list, bool]:
+    """One page of rows and whether another follows, without a COUNT query."""
+    per_page = PROFILE_ITEMS_PER_PAGE
+    rows = list(queryset[(page - 1) * per_page : page * per_page + 1])
+    return rows[:per_page], len(rows) > per_page
+
+
+def member_detail(request: HttpRequest, key: str) -> HttpResponse:
+    if "\x00" in key or len(key) > 150:
+        raise Http404("No such member.")
+    lookup = (
+        {"pk": int(key)}
+        if key.isdigit() and len(key) <= 18
+        else {"username__iexact": key}
+    )
+    member = get_object_or_404(
+        User.objects.select_related("tier", "pinned_tier"), is_active=True, **lookup
+    )
+    posts_page = _page_number(request.GET.get("posts_page"))
+    threads_page = _page_number(request.GET.get("threads_page"))
+    recent_posts, more_posts = _slice_page(
+        Post.objects.filter(author=member, is_deleted=False, thread__is_deleted=False)
+        .select_related("thread")
+        .order_by("-created_at", "-id"),
+        posts_page,
+    )
+    recent_threads, more_threads = _slice_page(
+        Thread.objects.filter(author=member, is_deleted=False)
+        .select_related("board")
+        .order_by("-created_at", "-id"),
+        threads_page,
+    )
+    return render(
+        request,
+        "forum/member_detail.html",
+        {
+            "member": member,
+            "is_self": request.user.is_authenticated and request.user.pk == member.pk,
+            "recent_posts": recent_posts,
+            "posts_page": posts_page,
+            "more_posts": more_posts,
+            "recent_threads": recent_threads,
+            "threads_page": threads_page,
+            "more_threads": more_threads,
+        },
+    )
