@@ -82,6 +82,9 @@ class Stats:
     max_quote_depth: int = 0
     images: int = 0
     too_deep: bool = False
+    # Tags read, open tags looked at to close one and children moved out of unclosed
+    # ones: the parser's work, which tests bound by the number of tags.
+    steps: int = 0
 
 
 def _unquote(option: str | None) -> str | None:
@@ -152,6 +155,7 @@ class _Builder:
             self.text(raw)
             return
         for index in range(len(self.stack) - 1, 0, -1):
+            self.stats.steps += 1
             if self.stack[index].name == name:
                 break
         else:
@@ -187,6 +191,7 @@ class _Builder:
         parent.children.pop()  # an open tag is always its parent's last child
         parent.children.append(node.open_text)
         parent.children.extend(node.children)
+        self.stats.steps += len(node.children)
         parent.has_block = parent.has_block or node.has_block
 
     def raw_tag(self, name: str, option: str | None, raw: str, span: tuple) -> int:
@@ -227,6 +232,7 @@ def parse(source: str) -> tuple[Node, Stats]:
         match = _TAG_RE.search(source, pos)
         if match is None:
             break
+        builder.stats.steps += 1
         if match.start() > pos:
             builder.text(source[pos : match.start()])
         raw = match.group(0)
