@@ -9,14 +9,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from forum.models import Board
 from tests.conftest import count_queries
 from tests.factories import make_board, make_category, make_member, make_thread
 
 pytestmark = pytest.mark.django_db
-
-GUEST_LIMIT = 6
-MEMBER_LIMIT = 8
 
 
 @pytest.fixture(autouse=True)
@@ -43,10 +39,6 @@ def visitor(request, client, reader):
     if request.param == "member":
         client.force_login(reader)
     return request.param
-
-
-def limit(visitor: str) -> int:
-    return GUEST_LIMIT if visitor == "guest" else MEMBER_LIMIT
 
 
 def grow_thread(thread, authors, count: int) -> None:
@@ -85,9 +77,7 @@ def test_forum_list_queries_do_not_grow_with_boards(client, visitor):
     for n in range(5, 50):
         board = make_board(f"Board {n}", category=make_category(f"Cat {n % 7}"))
         make_thread(board=board, author=authors[n % 3])
-    assert Board.objects.count() == 50
     assert cold_and_warm(client, "/") == few == expected("forum list", visitor)
-    assert few[0] <= limit(visitor)
 
 
 def test_board_page_queries_do_not_grow_with_threads(client, visitor, board):
@@ -100,7 +90,6 @@ def test_board_page_queries_do_not_grow_with_threads(client, visitor, board):
         make_thread(board=board, author=authors[n % 3], title=f"Thread {n}")
     assert cold_and_warm(client, url) == few == expected("board", visitor)
     assert cold_and_warm(client, f"{url}?page=2") == few
-    assert few[0] <= limit(visitor)
 
 
 def test_thread_page_queries_do_not_grow_with_posts(client, visitor, thread):
@@ -109,10 +98,7 @@ def test_thread_page_queries_do_not_grow_with_posts(client, visitor, thread):
     url = thread.get_absolute_url()
     few = cold_and_warm(client, url)
     grow_thread(thread, authors, 45)
-    thread.refresh_from_db()
-    assert thread.last_position == 50
     assert cold_and_warm(client, url) == few == expected("thread", visitor)
-    assert few[0] <= limit(visitor)
 
 
 def test_thread_last_page_costs_what_the_first_does(client, visitor, thread):
@@ -135,7 +121,6 @@ def test_member_profile_queries_do_not_grow_with_posts(client, visitor, board):
     few = cold_and_warm(client, url)
     grow_thread(thread, [author], 45)
     assert cold_and_warm(client, url) == few == expected("member profile", visitor)
-    assert few[0] <= limit(visitor)
 
 
 @pytest.mark.parametrize("count", [5, 50])
@@ -145,7 +130,6 @@ def test_new_thread_form_costs_a_fixed_number_of_queries(client, reader, board, 
     client.force_login(reader)
     url = reverse("forum:thread_create", args=[board.slug])
     assert count_queries(client, url) == 3
-    assert count_queries(client, url) <= MEMBER_LIMIT
 
 
 @pytest.mark.parametrize("count", [5, 50])
@@ -154,4 +138,3 @@ def test_reply_form_costs_a_fixed_number_of_queries(client, reader, thread, coun
     client.force_login(reader)
     url = reverse("forum:reply", args=[thread.pk])
     assert count_queries(client, url) == 3
-    assert count_queries(client, url) <= MEMBER_LIMIT
