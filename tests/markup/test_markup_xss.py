@@ -240,10 +240,6 @@ def known_members(names):
     return {name: name for name in names if name == "alice"}
 
 
-def test_the_corpus_has_at_least_a_hundred_distinct_payloads():
-    assert len(set(PAYLOADS)) == len(PAYLOADS) >= 100
-
-
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_hostile_input_renders_without_active_content(payload):
     assert_safe_html(render(payload, known_members=known_members))
