@@ -3,13 +3,13 @@ same forum, on the PostgreSQL 18 server the suite runs (which the system's older
 pg_dump cannot read, so the version-matched tools are exercised too)."""
 
 import json
-import re
+import subprocess
 import tarfile
 
 import pytest
 
 from ops.backups import BackupError, find_tool, tool_major
-from tests.ops.conftest import Databases, manage, project_env
+from tests.ops.conftest import ROOT, Databases, manage, project_env
 
 # Renders every thread page and prints what a reader sees on it: thread titles,
 # the posts' ids and bodies, and the post counts of the author cards.
@@ -108,9 +108,22 @@ def test_tools_are_chosen_by_version():
         find_tool("pg_dump", 99)
 
 
-def test_make_backup_and_restore_targets_exist():
-    from tests.ops.conftest import ROOT
+def make(*args: str) -> subprocess.CompletedProcess:
+    # -o: take the virtualenv as installed, so nothing is ever pip-installed here.
+    return subprocess.run(
+        ["make", "-o", ".venv/.installed", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
-    makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"^backup:", makefile, re.M)
-    assert re.search(r"^restore:", makefile, re.M)
+
+def test_make_backup_and_restore_run_the_commands_with_their_arguments():
+    backup = make("-n", "backup", "BACKUP_DIR=/srv/backups").stdout
+    assert 'manage.py backup --output-dir "/srv/backups"' in backup
+    restore = make("-n", "restore", "BACKUP=backups/20260101-0300").stdout
+    assert 'manage.py restore "backups/20260101-0300"' in restore
+    refused = make("restore")
+    assert refused.returncode != 0
+    assert "usage: make restore BACKUP=backups/<timestamp>" in refused.stdout
