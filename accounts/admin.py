@@ -1,11 +1,7 @@
-from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ActionForm
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts import services
@@ -54,29 +50,11 @@ class BanStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
-class MemberActionForm(ActionForm):
-    """Extra inputs beside the action menu, read by the actions that need them."""
-
-    reason = forms.CharField(required=False, max_length=255, label="Ban reason")
-    until = forms.DateTimeField(
-        required=False,
-        label="Ban until (empty: no end)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    title = forms.CharField(required=False, max_length=60, label="Custom title")
-    tier = forms.ModelChoiceField(
-        queryset=Tier.objects.all(), required=False, label="Tier"
-    )
-
-
-def _action_inputs(request: HttpRequest) -> dict:
-    form = MemberActionForm(request.POST)
-    form.is_valid()
-    return form.cleaned_data
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    """Member rows as staff see them. The forum's admin re-registers a subclass
+    that adds moderation (bans, titles, moderator rights) with its audit rows."""
+
     list_display = [
         "username",
         "email",
@@ -143,8 +121,6 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     ]
-    action_form = MemberActionForm
-    actions = ["ban_members", "unban_members", "set_custom_title", "pin_tier"]
 
     @admin.display(description="Shown title")
     def title_shown(self, obj: User) -> str:
@@ -160,97 +136,6 @@ class UserAdmin(BaseUserAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
-        if not change:
-            return
-        # Titles and moderator rights change what members see: go through the
-        # services so each change leaves a ModerationAction row.
-        if {"custom_title", "pinned_tier"} & set(form.changed_data):
-            services.set_member_title(
-                member=obj,
-                moderator=request.user,
-                custom_title=obj.custom_title,
-                pinned_tier=obj.pinned_tier,
-            )
-        if {"about", "signature"} & set(form.changed_data):
+        # Staff edited the source of a profile text: its HTML follows.
+        if change and {"about", "signature"} & set(form.changed_data):
             services.refresh_profile_html(member=obj)
-        if "is_moderator" in form.changed_data:
-            services.set_member_moderator(
-                member=obj, moderator=request.user, is_moderator=obj.is_moderator
-            )
-
-    def _each(self, request: HttpRequest, queryset: QuerySet, verb: str, write):
-        done = 0
-        for member in queryset:
-            try:
-                write(member)
-            except (PermissionDenied, ValueError) as refusal:
-                self.message_user(
-                    request, f"{member.username}: {refusal}", messages.ERROR
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"{verb} {done} member(s).", messages.SUCCESS)
-
-    @admin.action(
-        description="Ban selected members (reason, until)", permissions=["change"]
-    )
-    def ban_members(self, request: HttpRequest, queryset: QuerySet) -> None:
-        inputs = _action_inputs(request)
-        if not inputs.get("reason"):
-            self.message_user(
-                request, "Give a reason for the ban in the Reason box.", messages.ERROR
-            )
-            return
-        self._each(
-            request,
-            queryset,
-            "Banned",
-            lambda member: services.ban_member(
-                member=member,
-                moderator=request.user,
-                reason=inputs["reason"],
-                until=inputs.get("until"),
-            ),
-        )
-
-    @admin.action(description="Unban selected members", permissions=["change"])
-    def unban_members(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self._each(
-            request,
-            queryset,
-            "Unbanned",
-            lambda member: services.unban_member(member=member, moderator=request.user),
-        )
-
-    @admin.action(
-        description="Set custom title (empty clears it)", permissions=["change"]
-    )
-    def set_custom_title(self, request: HttpRequest, queryset: QuerySet) -> None:
-        title = _action_inputs(request).get("title", "")
-        self._each(
-            request,
-            queryset,
-            "Retitled",
-            lambda member: services.set_member_title(
-                member=member,
-                moderator=request.user,
-                custom_title=title,
-                pinned_tier=member.pinned_tier,
-            ),
-        )
-
-    @admin.action(description="Pin tier (empty unpins)", permissions=["change"])
-    def pin_tier(self, request: HttpRequest, queryset: QuerySet) -> None:
-        tier = _action_inputs(request).get("tier")
-        self._each(
-            request,
-            queryset,
-            "Updated the pinned tier of",
-            lambda member: services.set_member_title(
-                member=member,
-                moderator=request.user,
-                custom_title=member.custom_title,
-                pinned_tier=tier,
-            ),
-        )

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.expressions import Combinable
-from django.utils import timezone
 
 import markup
 from accounts.mentions import members_in_database
@@ -133,84 +131,4 @@ def refresh_profile_html(*, member: User) -> User:
     User.objects.filter(pk=member.pk).update(
         about_html=member.about_html, signature_html=member.signature_html
     )
-    return member
-
-
-def _audit(actor: User, action: str, member: User, reason: str = "") -> None:
-    # The audit table lives in the forum app, which imports accounts; look it up
-    # through the app registry instead of importing it back.
-    ModerationAction = apps.get_model("forum", "ModerationAction")
-    ModerationAction.objects.create(
-        actor=actor, action=action, target_user=member, reason=reason[:255]
-    )
-
-
-def can_ban(actor: User, member: User) -> bool:
-    """Staff and moderators ban members; nobody bans themselves or a superuser,
-    and only superusers ban staff."""
-    if not (actor.is_active and (actor.is_staff or actor.is_moderator)):
-        return False
-    if actor.is_currently_banned:
-        return False
-    if member.pk == actor.pk or member.is_superuser:
-        return False
-    return not member.is_staff or actor.is_superuser
-
-
-@transaction.atomic
-def ban_member(
-    *, member: User, moderator: User, reason: str, until: datetime | None = None
-) -> User:
-    """Stop a member from posting and editing until ``until`` (None: for good)."""
-    if not can_ban(moderator, member):
-        raise PermissionDenied("You may not ban this member.")
-    if until is not None and until <= timezone.now():
-        raise ValueError("A ban must end in the future.")
-    User.objects.filter(pk=member.pk).update(
-        is_banned=True, banned_until=until, ban_reason=reason
-    )
-    _audit(moderator, "ban", member, reason)
-    member.refresh_from_db()
-    return member
-
-
-@transaction.atomic
-def unban_member(*, member: User, moderator: User) -> User:
-    """Lift a member's ban before it ends by itself."""
-    if not can_ban(moderator, member):
-        raise PermissionDenied("You may not unban this member.")
-    User.objects.filter(pk=member.pk).update(
-        is_banned=False, banned_until=None, ban_reason=""
-    )
-    _audit(moderator, "unban", member)
-    member.refresh_from_db()
-    return member
-
-
-@transaction.atomic
-def set_member_title(
-    *, member: User, moderator: User, custom_title: str, pinned_tier: Tier | None
-) -> User:
-    """Give a member a custom title and/or a pinned tier; staff only."""
-    if not (moderator.is_active and moderator.is_staff):
-        raise PermissionDenied("Only staff set member titles.")
-    User.objects.filter(pk=member.pk).update(
-        custom_title=custom_title, pinned_tier=pinned_tier
-    )
-    shown = custom_title or (pinned_tier.name if pinned_tier else "earned tier")
-    _audit(moderator, "set_title", member, f"Title: {shown}")
-    member.refresh_from_db()
-    return member
-
-
-@transaction.atomic
-def set_member_moderator(*, member: User, moderator: User, is_moderator: bool) -> User:
-    """Grant or take away on-site moderation; staff only."""
-    if not (moderator.is_active and moderator.is_staff):
-        raise PermissionDenied("Only staff appoint moderators.")
-    User.objects.filter(pk=member.pk).update(is_moderator=is_moderator)
-    _audit(
-        moderator, "appoint_moderator" if is_moderator else "dismiss_moderator", member
-    )
-    member.refresh_from_db()
     return member

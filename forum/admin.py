@@ -2,7 +2,9 @@
 
 Threads and posts are never created, hard-deleted or re-parented through the change
 form: those writes would skip the counters and the audit trail, so the forms keep
-such fields read-only and the actions call ``forum.services`` instead.
+such fields read-only and the actions call ``forum.services`` instead. Members are
+moderated here too: the accounts app's user admin is re-registered with the ban,
+title and moderator actions of ``forum.moderation``.
 """
 
 from collections.abc import Callable
@@ -14,7 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from forum import services
+from accounts.admin import UserAdmin
+from accounts.models import Tier, User
+from forum import moderation, services
 from forum.models import Board, Category, ModerationAction, Post, PostRevision, Thread
 
 
@@ -293,3 +297,132 @@ class ModerationActionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+
+class MemberActionForm(ActionForm):
+    """Extra inputs beside the member list's action menu, read by the actions."""
+
+    reason = forms.CharField(required=False, max_length=255, label="Ban reason")
+    until = forms.DateTimeField(
+        required=False,
+        label="Ban until (empty: no end)",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    title = forms.CharField(required=False, max_length=60, label="Custom title")
+    tier = forms.ModelChoiceField(
+        queryset=Tier.objects.all(), required=False, label="Tier"
+    )
+
+
+def _member_inputs(request: HttpRequest) -> dict:
+    form = MemberActionForm(request.POST)
+    form.is_valid()
+    return form.cleaned_data
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class MemberAdmin(UserAdmin):
+    """The accounts user admin plus member moderation, each change audited."""
+
+    action_form = MemberActionForm
+    actions = ["ban_members", "unban_members", "set_custom_title", "pin_tier"]
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            return
+        # Titles and moderator rights change what members see: go through the
+        # services so each change leaves a ModerationAction row.
+        if {"custom_title", "pinned_tier"} & set(form.changed_data):
+            moderation.set_member_title(
+                member=obj,
+                moderator=request.user,
+                custom_title=obj.custom_title,
+                pinned_tier=obj.pinned_tier,
+            )
+        if "is_moderator" in form.changed_data:
+            moderation.set_member_moderator(
+                member=obj, moderator=request.user, is_moderator=obj.is_moderator
+            )
+
+    def _each(self, request: HttpRequest, queryset: QuerySet, verb: str, write):
+        done = 0
+        for member in queryset:
+            try:
+                write(member)
+            except (PermissionDenied, ValueError) as refusal:
+                self.message_user(
+                    request, f"{member.username}: {refusal}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb} {done} member(s).", messages.SUCCESS)
+
+    @admin.action(
+        description="Ban selected members (reason, until)", permissions=["change"]
+    )
+    def ban_members(self, request: HttpRequest, queryset: QuerySet) -> None:
+        inputs = _member_inputs(request)
+        if not inputs.get("reason"):
+            self.message_user(
+                request, "Give a reason for the ban in the Reason box.", messages.ERROR
+            )
+            return
+        self._each(
+            request,
+            queryset,
+            "Banned",
+            lambda member: moderation.ban_member(
+                member=member,
+                moderator=request.user,
+                reason=inputs["reason"],
+                until=inputs.get("until"),
+            ),
+        )
+
+    @admin.action(description="Unban selected members", permissions=["change"])
+    def unban_members(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._each(
+            request,
+            queryset,
+            "Unbanned",
+            lambda member: moderation.unban_member(
+                member=member, moderator=request.user
+            ),
+        )
+
+    @admin.action(
+        description="Set custom title (empty clears it)", permissions=["change"]
+    )
+    def set_custom_title(self, request: HttpRequest, queryset: QuerySet) -> None:
+        title = _member_inputs(request).get("title", "")
+        self._each(
+            request,
+            queryset,
+            "Retitled",
+            lambda member: moderation.set_member_title(
+                member=member,
+                moderator=request.user,
+                custom_title=title,
+                pinned_tier=member.pinned_tier,
+            ),
+        )
+
+    @admin.action(description="Pin tier (empty unpins)", permissions=["change"])
+    def pin_tier(self, request: HttpRequest, queryset: QuerySet) -> None:
+        tier = _member_inputs(request).get("tier")
+        self._each(
+            request,
+            queryset,
+            "Updated the pinned tier of",
+            lambda member: moderation.set_member_title(
+                member=member,
+                moderator=request.user,
+                custom_title=member.custom_title,
+                pinned_tier=tier,
+            ),
+        )

@@ -21,6 +21,18 @@ def is_moderator(user: User | AnonymousUser) -> bool:
     )
 
 
+def can_ban(actor: User, member: User) -> bool:
+    """Staff and moderators ban members; nobody bans themselves or a superuser,
+    and only superusers ban staff."""
+    if not (actor.is_active and (actor.is_staff or actor.is_moderator)):
+        return False
+    if actor.is_currently_banned:
+        return False
+    if member.pk == actor.pk or member.is_superuser:
+        return False
+    return not member.is_staff or actor.is_superuser
+
+
 def can_post(user: User | AnonymousUser) -> bool:
     """Active members who are not banned may write."""
     return bool(

@@ -74,6 +74,17 @@ def moderator(db):
 
 
 @pytest.fixture
+def staff(db):
+    return make_member("staffer", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
 def board(db):
     return make_board("General chat")
 
