@@ -218,7 +218,7 @@ def test_moderator_sees_deleted_post_dimmed_and_restores_it(
     assert thread.reply_count == 1
 
 
-def test_members_cannot_delete_or_restore_others_posts(client, reply, member):
+def test_members_cannot_delete_others_posts(client, reply, member):
     client.force_login(member)
     assert client.post(reverse("forum:post_delete", args=[reply.pk])).status_code == 403
     reply.refresh_from_db()
@@ -334,17 +334,6 @@ def test_reply_breaking_markup_limits_is_refused_with_text_kept(
     assert response.status_code == 200
     assert "nested 40 levels deep" in html
     assert "[QUOTE][QUOTE]" in html
-    assert thread.posts.count() == 1
-
-
-def test_one_megabyte_reply_gets_one_clear_error(client, thread, other_member):
-    client.force_login(other_member)
-    response = client.post(
-        reverse("forum:reply", args=[thread.pk]), {"body": "a" * 1_000_000}
-    )
-    html = response.content.decode()
-    assert response.status_code == 200
-    assert html.count("the limit is 50000") == 1
     assert thread.posts.count() == 1
 
 

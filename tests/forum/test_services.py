@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 
-from accounts.models import Tier, User
+from accounts.models import User
 from forum import services
 from forum.models import Board, Post, Thread
 from tests.factories import make_board, make_member, make_posts, make_thread
@@ -100,18 +100,6 @@ def test_same_submission_token_starts_one_thread(board, member):
     )
     assert one == two
     assert Thread.objects.filter(board=board).count() == 1
-
-
-def test_tier_follows_post_count():
-    Tier.objects.filter(name="Member").update(min_posts=2)
-    author = make_member()
-    assert author.tier.name == "New Member"
-    thread = make_thread(author=author)
-    author.refresh_from_db()
-    assert author.tier.name == "New Member"
-    services.post_reply(thread=thread, author=author, body="two")
-    author.refresh_from_db()
-    assert (author.post_count, author.tier.name) == (2, "Member")
 
 
 def test_thread_slug_falls_back_when_title_has_no_letters(board, member):
