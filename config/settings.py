@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "accounts",
     "forum",
+    "ops",
 ]
 
 MIDDLEWARE = [

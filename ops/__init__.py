@@ -1,1 +1,2 @@
-"""Operator tooling that runs next to the Django project (backups, restores)."""
+"""Operations: the app for operators' commands (``manage.py backup``, ``restore``,
+``ensure_admin``), above the forum and accounts it works on."""

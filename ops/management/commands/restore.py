@@ -6,8 +6,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
-from accounts.management.commands.backup import current_database
 from ops.backups import BackupError, restore_backup
+from ops.management.commands.backup import current_database
 
 
 class Command(BaseCommand):
