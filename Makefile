@@ -40,9 +40,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 
 # Load-test the forum against Django's floor on the generated forum (run
-# `manage.py generate_forum` first); see bench/README.md. BENCH_ARGS="--rounds 5".
+# `COLLOQUY_DEV_TOOLS=True .venv/bin/python manage.py generate_forum` first); see
+# bench/README.md. BENCH_ARGS="--rounds 5". The bench-only apps are installed here.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	COLLOQUY_DEV_TOOLS=True $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 # Backups: backups/<timestamp>/ holds a pg_dump (custom format) and a tar of the media
 # folder; restore loads one into an empty database. See README "Backups".

@@ -7,7 +7,6 @@ import sys
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import models, transaction
 from django.db.models import Q
-from tqdm import tqdm
 
 import markup
 from accounts.mentions import members_in_database
@@ -75,32 +74,37 @@ class Command(BaseCommand):
         seen = changed = 0
         last_pk = 0
         columns = ["pk", *fields, *fields.values()]
-        with tqdm(
-            total=queryset.count(),
-            desc=label,
-            unit="row",
-            file=sys.stderr,
-            disable=quiet,
-        ) as progress:
-            while True:
-                with transaction.atomic():
-                    # Locked while rendering: an edit landing meanwhile waits, so
-                    # its fresh HTML is never overwritten with a stale render.
-                    batch = list(
-                        queryset.filter(pk__gt=last_pk)
-                        .order_by("pk")
-                        .only(*columns)
-                        .select_for_update()[:batch_size]
-                    )
-                    if not batch:
-                        break
-                    dirty = [row for row in batch if _render_row(row, fields, lookup)]
-                    queryset.bulk_update(dirty, list(fields.values()))
-                seen += len(batch)
-                changed += len(dirty)
-                last_pk = batch[-1].pk
-                progress.update(len(batch))
+        total = queryset.count()
+        while True:
+            with transaction.atomic():
+                # Locked while rendering: an edit landing meanwhile waits, so its
+                # fresh HTML is never overwritten with a stale render.
+                batch = list(
+                    queryset.filter(pk__gt=last_pk)
+                    .order_by("pk")
+                    .only(*columns)
+                    .select_for_update()[:batch_size]
+                )
+                if not batch:
+                    break
+                dirty = [row for row in batch if _render_row(row, fields, lookup)]
+                queryset.bulk_update(dirty, list(fields.values()))
+            seen += len(batch)
+            changed += len(dirty)
+            last_pk = batch[-1].pk
+            if not quiet:
+                _progress(label, seen, total)
+        if not quiet:
+            _progress(label, seen, total)
+            sys.stderr.write("\n")
         return seen, changed
+
+
+def _progress(label: str, done: int, total: int) -> None:
+    """One progress line on stderr, rewritten in place after every batch."""
+    percent = min(100, 100 * done // total) if total else 100
+    sys.stderr.write(f"\r{label}: {percent}% ({done:,} of {total:,} rows)")
+    sys.stderr.flush()
 
 
 def _render_row(

@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Count, Max, Min
 
 from accounts.models import User
-from forum.management.commands.generate_forum import MEMBER_DOMAIN
+from bench.generator.management.commands.generate_forum import MEMBER_DOMAIN
 from forum.management.commands.recount import recount_all
 from forum.models import Board, Category, Post, Thread
 from tests.factories import make_thread
