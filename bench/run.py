@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GENERATE_HINT = (
     "The benchmark needs the generated forum. Load it first (about a minute):\n"
-    "    COLLOQUY_DEV_TOOLS=True .venv/bin/python manage.py generate_forum\n"
+    "    .venv/bin/python manage.py generate_forum\n"
     "(add --force to replace an existing forum, e.g. the demo one)."
 )
 
@@ -132,6 +132,8 @@ def bench_environment() -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "DJANGO_DEBUG": "False",
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        # wrk speaks plain HTTP straight to gunicorn; no TLS proxy in the measurement.
+        "SECURE_SSL_REDIRECT": "False",
         "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
         "STATIC_ROOT": str(ROOT / "staticfiles"),
         "GUNICORN_ACCESS_LOG": "",
@@ -145,7 +147,7 @@ def find_targets() -> dict:
     from django.db.models import Sum
 
     from accounts.models import User
-    from bench.generator.management.commands.generate_forum import MEMBER_DOMAIN
+    from forum.management.commands.generate_forum import MEMBER_DOMAIN
     from forum.models import Board, Thread
 
     generated = User.objects.filter(email__endswith="@" + MEMBER_DOMAIN)

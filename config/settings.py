@@ -9,35 +9,23 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.bootstrap
+from django.core.exceptions import ImproperlyConfigured
 
 from config.embedded_db import database_url
+from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-
-def env_bool(name: str, default: bool = False) -> bool:
-    return os.environ.get(name, str(default)).strip().lower() in {
-        "1",
-        "true",
-        "yes",
-        "on",
-    }
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [
-        item.strip()
-        for item in os.environ.get(name, default).split(",")
-        if item.strip()
-    ]
-
-
-DEBUG = env_bool("DJANGO_DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEBUG = env_bool("DJANGO_DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and os.environ.get("COLLOQUY_REQUIRE_SECRET_KEY"):
-        raise RuntimeError("SECRET_KEY must be set in production.")
-    SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"  # noqa: S105 (dev default)
+    if not DEBUG:
+        # No fallback: a public key would let anyone forge sessions and reset links.
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set; with DJANGO_DEBUG off it must be a long random "
+            "string (see .env.example)."
+        )
+    SECRET_KEY = "dev-only-insecure-key-change-me-in-production-0123456789abcdef"  # noqa: S105 (DEBUG only)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
@@ -56,11 +44,6 @@ INSTALLED_APPS = [
     "forum",
     "ops",
 ]
-# Development-only apps: the bench data generator can TRUNCATE every forum table.
-# On with DEBUG by default; the test run and `make bench` switch it on; the
-# production image has no bench/ folder at all.
-if env_bool("COLLOQUY_DEV_TOOLS", DEBUG):
-    INSTALLED_APPS += ["bench.generator"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -99,12 +82,12 @@ if os.environ.get("DATABASE_URL"):
 else:
     _database_url = database_url(
         Path(os.environ.get("COLLOQUY_PGDATA", BASE_DIR / ".pgdata")),
-        ephemeral=env_bool("COLLOQUY_PGDATA_EPHEMERAL"),
+        ephemeral=env_bool("COLLOQUY_PGDATA_EPHEMERAL", False),
     )
 DATABASES = {
     "default": dj_database_url.parse(
         _database_url,
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -180,25 +163,28 @@ EMAIL_BACKEND = os.environ.get(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "Colloquy <noreply@localhost>"
 )
 
-SESSION_COOKIE_SECURE = env_bool(
-    "SECURE_COOKIES", not DEBUG and bool(os.environ.get("COLLOQUY_REQUIRE_SECRET_KEY"))
-)
+# With DEBUG off the site assumes HTTPS (at a TLS proxy or in front of gunicorn);
+# a plain-HTTP setup switches each of these off explicitly.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+# A year, what browsers' preload lists ask for. Both flags are on too: a forum on its
+# own host name (forum.example.org) only covers its own subdomains, and preloading
+# takes a submission for the registrable domain, which "preload" alone never makes.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
 )
-SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
 
 FORUM_SITE_NAME = os.environ.get("FORUM_SITE_NAME", "Colloquy")
 FORUM_POSTS_PER_PAGE = 20
@@ -211,8 +197,8 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
-FORUM_VIEW_FLUSH_SECONDS = int(os.environ.get("FORUM_VIEW_FLUSH_SECONDS", "60"))
+FORUM_VIEW_FLUSH_SECONDS = env_int("FORUM_VIEW_FLUSH_SECONDS", 60)
 # Rendered post and thread lists are cached under a fingerprint of their rows (see
 # forum/cache.py), never stale after a write; this bounds how old "3 minutes ago" gets.
-FORUM_FRAGMENT_SECONDS = int(os.environ.get("FORUM_FRAGMENT_SECONDS", "60"))
+FORUM_FRAGMENT_SECONDS = env_int("FORUM_FRAGMENT_SECONDS", 60)
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
