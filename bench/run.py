@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 GENERATE_HINT = (
     "The benchmark needs the generated forum. Load it first (about a minute):\n"
-    "    .venv/bin/python manage.py generate_forum\n"
+    "    COLLOQUY_DEV_TOOLS=True .venv/bin/python manage.py generate_forum\n"
     "(add --force to replace an existing forum, e.g. the demo one)."
 )
 
@@ -147,7 +147,7 @@ def find_targets() -> dict:
     from django.db.models import Sum
 
     from accounts.models import User
-    from forum.management.commands.generate_forum import MEMBER_DOMAIN
+    from bench.generator.management.commands.generate_forum import MEMBER_DOMAIN
     from forum.models import Board, Thread
 
     generated = User.objects.filter(email__endswith="@" + MEMBER_DOMAIN)

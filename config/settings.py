@@ -44,6 +44,11 @@ INSTALLED_APPS = [
     "forum",
     "ops",
 ]
+# Development-only apps: the bench data generator can TRUNCATE every forum table.
+# On with DEBUG by default; the test run and `make bench` switch it on; the
+# production image has no bench/ folder at all.
+if env_bool("COLLOQUY_DEV_TOOLS", DEBUG):
+    INSTALLED_APPS += ["bench.generator"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
