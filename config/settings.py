@@ -187,9 +187,14 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-SECURE_PROXY_SSL_HEADER = (
-    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
-)
+# Behind a proxy every connection comes from the proxy: the scheme and the client's
+# address come from the headers it sets (accounts.http.client_ip), never otherwise.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# How many proxies append to X-Forwarded-For (a CDN in front of nginx makes two): the
+# client's address is that many entries from the right; entries further left are
+# whatever the client sent.
+PROXY_HOPS = env_int("PROXY_HOPS", 1, minimum=1)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
 FORUM_SITE_NAME = os.environ.get("FORUM_SITE_NAME", "Colloquy")
 FORUM_POSTS_PER_PAGE = 20

@@ -8,15 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.http import AuthedRequest
+from accounts.http import AuthedRequest, client_ip
 from accounts.models import User
 from forum import permissions, quoting, services
 from forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
 from forum.models import Board, Post, Thread
-
-
-def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def _wants_preview(request: HttpRequest) -> bool:
@@ -73,7 +69,7 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
                 author=request.user,
                 title=form.cleaned_data["title"],
                 body=form.cleaned_data["body"],
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
                 submission_token=form.cleaned_data["submission_token"],
             )
         except PermissionDenied as refusal:
@@ -111,7 +107,7 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
                 thread=thread,
                 author=request.user,
                 body=form.cleaned_data["body"],
-                ip_address=_client_ip(request),
+                ip_address=client_ip(request),
                 submission_token=form.cleaned_data["submission_token"],
             )
         except PermissionDenied as refusal:

@@ -150,6 +150,14 @@ def test_debug_leaves_https_off(monkeypatch):
     assert settings["SECURE_HSTS_SECONDS"] == 0
 
 
+def test_the_proxy_is_trusted_only_when_configured(monkeypatch):
+    settings = read_settings(monkeypatch, **production(BEHIND_PROXY="yes"))
+    assert settings["SECURE_PROXY_SSL_HEADER"] == ("HTTP_X_FORWARDED_PROTO", "https")
+    assert (settings["BEHIND_PROXY"], settings["PROXY_HOPS"]) == (True, 1)
+    with pytest.raises(ImproperlyConfigured, match="PROXY_HOPS='0'"):
+        read_settings(monkeypatch, **production(PROXY_HOPS="0"))
+
+
 def test_mail_comes_from_the_site_name(monkeypatch):
     settings = read_settings(monkeypatch, **production(FORUM_SITE_NAME="Bikes, Etc."))
     assert settings["DEFAULT_FROM_EMAIL"] == '"Bikes, Etc." <noreply@localhost>'
