@@ -3,8 +3,19 @@
 Unnamespaced, because Django's own views reverse these names ("password_reset_done", …).
 """
 
+from django.conf import settings
 from django.contrib.auth import views as auth
+from django.http import HttpResponse
 from django.urls import path
+
+
+class PasswordResetView(auth.PasswordResetView):
+    """Django's view; the mail names the site (FORUM_SITE_NAME), not its host name."""
+
+    def form_valid(self, form) -> HttpResponse:
+        # Without django.contrib.sites Django fills site_name with the host name.
+        self.extra_email_context = {"site_name": settings.FORUM_SITE_NAME}
+        return super().form_valid(form)
 
 
 def _form(heading: str, button: str, intro: str = "") -> dict:
@@ -54,7 +65,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/",
-        auth.PasswordResetView.as_view(
+        PasswordResetView.as_view(
             **_form(
                 "Reset your password",
                 "Email me a reset link",

@@ -5,6 +5,7 @@ with DATABASE_URL unset the project starts its own embedded PostgreSQL.
 """
 
 import os
+from email.utils import formataddr
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,7 @@ TEMPLATES = [
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
+                "config.context_processors.site",
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -161,6 +163,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# The site's name in the navbar, page titles, mail and the admin.
+FORUM_SITE_NAME = env_str("FORUM_SITE_NAME", "Colloquy").strip() or "Colloquy"
+
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
@@ -173,7 +178,7 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get(
-    "DEFAULT_FROM_EMAIL", "Colloquy <noreply@localhost>"
+    "DEFAULT_FROM_EMAIL", formataddr((FORUM_SITE_NAME, "noreply@localhost"))
 )
 
 # With DEBUG off the site assumes HTTPS (at a TLS proxy or in front of gunicorn);
@@ -196,7 +201,6 @@ BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 PROXY_HOPS = env_int("PROXY_HOPS", 1, minimum=1)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 
-FORUM_SITE_NAME = os.environ.get("FORUM_SITE_NAME", "Colloquy")
 FORUM_POSTS_PER_PAGE = 20
 FORUM_THREADS_PER_PAGE = 25
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

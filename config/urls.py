@@ -1,12 +1,20 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, register_converter
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from django.views.static import serve
 
 from config.converters import RowIdConverter
 from forum.views import members
 
 register_converter(RowIdConverter, "id")
+
+# The back office carries the site's name too, read when an admin page renders.
+_site_name = lazy(lambda: settings.FORUM_SITE_NAME, str)()
+admin.site.site_header = _site_name
+admin.site.site_title = format_lazy("{} admin", _site_name)
+admin.site.index_title = format_lazy("{} back office", _site_name)
 
 urlpatterns = [
     path("admin/", admin.site.urls),
