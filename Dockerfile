@@ -8,6 +8,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     STATIC_ROOT=/app/staticfiles \
     MEDIA_ROOT=/data/media \
+    GUNICORN_RUNTIME_DIR=/run/colloquy \
     PORT=8000
 
 WORKDIR /app
@@ -26,8 +27,9 @@ RUN DATABASE_URL=postgres://build@localhost/build \
     SECRET_KEY=collectstatic-only-not-a-secret \
     python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home-dir /app --shell /usr/sbin/nologin colloquy \
-    && mkdir -p /data/media \
-    && chown -R colloquy:colloquy /data \
+    && mkdir -p /data/media /run/colloquy \
+    && chown -R colloquy:colloquy /data /run/colloquy \
+    && chmod 0700 /run/colloquy \
     && chmod 0755 docker/entrypoint.sh
 
 USER colloquy

@@ -8,28 +8,68 @@ operator tunes comes from the environment:
 - ``GUNICORN_THREADS`` (2): threads per worker, so a worker waiting on the database
   or a slow client still serves another request;
 - ``GUNICORN_ACCESS_LOG`` ("-", standard output): empty to switch the access log off;
-- ``GUNICORN_MAX_REQUESTS`` (0, never): recycle a worker after this many requests.
+- ``GUNICORN_MAX_REQUESTS`` (0, never): recycle a worker after this many requests;
+- ``GUNICORN_RUNTIME_DIR``: this instance's own folder for its control socket, by
+  default ``colloquy-<PORT>`` in ``$XDG_RUNTIME_DIR``, else ``colloquy-<uid>-<PORT>``
+  in the temporary folder, so two instances on one host never share one;
+- ``GUNICORN_CONTROL_SOCKET`` (``control.sock`` in that folder): the socket
+  ``gunicornc`` talks to; empty switches it off.
 """
 
 import os
+import sys
+import tempfile
 from pathlib import Path
 
-bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# gunicorn reads this file by path; the strict readers live beside it.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from config.env import env_int  # noqa: E402 (needs the path above)
+
+port = env_int("PORT", 8000, minimum=1)
+bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{port}"
+workers = env_int("WEB_CONCURRENCY", 2, minimum=1)
+threads = env_int("GUNICORN_THREADS", 2, minimum=1)
 worker_class = "gthread" if threads > 1 else "sync"
 # Import Django once in the master: workers fork with it loaded and start at once.
 preload_app = True
 keepalive = 5
 timeout = 30
 graceful_timeout = 30
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "0"))
+max_requests = env_int("GUNICORN_MAX_REQUESTS", 0)
 max_requests_jitter = max_requests // 10
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 # The heartbeat file on a RAM disk: a container's overlay filesystem can stall it.
 if Path("/dev/shm").is_dir():
     worker_tmp_dir = "/dev/shm"
+
+
+def _runtime_dir() -> Path:
+    """This instance's own folder, made on first use; another user's is refused."""
+    user_runtime = os.environ.get("XDG_RUNTIME_DIR", "")
+    if os.environ.get("GUNICORN_RUNTIME_DIR"):
+        folder = Path(os.environ["GUNICORN_RUNTIME_DIR"])
+    elif user_runtime and Path(user_runtime).is_dir():
+        folder = Path(user_runtime) / f"colloquy-{port}"
+    else:
+        folder = Path(tempfile.gettempdir()) / f"colloquy-{os.getuid()}-{port}"
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if folder.stat().st_uid != os.getuid():
+        raise SystemExit(
+            f"{folder} belongs to another user; set GUNICORN_RUNTIME_DIR to a folder "
+            "of this instance's own."
+        )
+    return folder
+
+
+# gunicorn's default control socket is one path per user (~/.gunicorn/gunicorn.ctl):
+# a second instance on the host replaces the first one's socket, and removes it on
+# exit. Each instance gets a folder of its own instead.
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET")
+if control_socket is None:
+    control_socket = str(_runtime_dir() / "control.sock")
+control_socket_disable = not control_socket
 
 
 def worker_exit(server, worker) -> None:

@@ -1,17 +1,35 @@
 """config/gunicorn.py: the settings the Docker image and the benchmark share."""
 
+import json
+import os
 import runpy
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 
 from forum import viewcounts
 
-CONFIG = Path(__file__).resolve().parents[2] / "config" / "gunicorn.py"
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "config" / "gunicorn.py"
+BIN = Path(sys.executable).parent
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _runtime_dir_in_tmp(monkeypatch, tmp_path):
+    """Each test's control sockets go under its own folder, never the machine's."""
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    for name in ("GUNICORN_RUNTIME_DIR", "GUNICORN_CONTROL_SOCKET", "PORT"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def load(monkeypatch, **env) -> dict:
@@ -43,3 +61,112 @@ def test_a_worker_writes_its_buffered_view_counts_when_it_exits(monkeypatch, thr
     thread.refresh_from_db()
     assert thread.view_count == 3
     assert viewcounts.flush() == 0  # nothing left behind
+
+
+def test_a_bad_number_is_an_error_naming_the_variable(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="WEB_CONCURRENCY='two'"):
+        load(monkeypatch, WEB_CONCURRENCY="two")
+    with pytest.raises(ImproperlyConfigured, match="GUNICORN_THREADS='0'"):
+        load(monkeypatch, WEB_CONCURRENCY="1", GUNICORN_THREADS="0")
+
+
+def test_each_port_gets_a_control_socket_folder_of_its_own(monkeypatch, tmp_path):
+    first = load(monkeypatch, PORT="9001")["control_socket"]
+    second = load(monkeypatch, PORT="9002")["control_socket"]
+    assert first == str(tmp_path / "colloquy-9001" / "control.sock")
+    assert second == str(tmp_path / "colloquy-9002" / "control.sock")
+    assert (tmp_path / "colloquy-9001").stat().st_mode & 0o777 == 0o700
+
+
+def test_without_a_user_runtime_dir_the_folder_names_the_user(monkeypatch, tmp_path):
+    monkeypatch.delenv("XDG_RUNTIME_DIR")
+    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    config = load(monkeypatch, PORT="9003")
+    folder = tmp_path / f"colloquy-{os.getuid()}-9003"
+    assert config["control_socket"] == str(folder / "control.sock")
+
+
+def test_the_control_socket_is_configurable_and_can_be_switched_off(
+    monkeypatch, tmp_path
+):
+    config = load(monkeypatch, GUNICORN_RUNTIME_DIR=str(tmp_path / "instance-a"))
+    assert config["control_socket"] == str(tmp_path / "instance-a" / "control.sock")
+    assert config["control_socket_disable"] is False
+    config = load(monkeypatch, GUNICORN_CONTROL_SOCKET=str(tmp_path / "a.ctl"))
+    assert config["control_socket"] == str(tmp_path / "a.ctl")
+    assert load(monkeypatch, GUNICORN_CONTROL_SOCKET="")["control_socket_disable"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder away needs root")
+def test_a_runtime_folder_of_another_user_is_refused(monkeypatch, tmp_path):
+    taken = tmp_path / "colloquy-9004"
+    taken.mkdir()
+    os.chown(taken, 54321, 54321)
+    with pytest.raises(SystemExit, match="belongs to another user"):
+        load(monkeypatch, PORT="9004")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _control(socket_path: str, command: str) -> dict:
+    result = subprocess.run(
+        [str(BIN / "gunicornc"), "-s", socket_path, "-c", command, "-j"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(result.stdout)
+
+
+def test_two_instances_on_one_host_each_answer_on_their_own_socket(tmp_path):
+    (tmp_path / "hello.py").write_text(
+        "def app(environ, start_response):\n"
+        "    start_response('200 OK', [])\n"
+        "    return [b'hello']\n"
+    )
+    env = {
+        **os.environ,
+        "XDG_RUNTIME_DIR": str(tmp_path),
+        "BIND_HOST": "127.0.0.1",
+        "WEB_CONCURRENCY": "1",
+        "GUNICORN_THREADS": "1",
+    }
+    env.pop("GUNICORN_RUNTIME_DIR", None)
+    env.pop("GUNICORN_CONTROL_SOCKET", None)
+    servers = {}
+    try:
+        for _ in range(2):
+            port = _free_port()
+            servers[port] = subprocess.Popen(
+                [str(BIN / "gunicorn"), "-c", str(CONFIG), "--pythonpath"]
+                + [str(tmp_path), "hello:app"],
+                cwd=ROOT,
+                env={**env, "PORT": str(port)},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        for port, server in servers.items():
+            path = tmp_path / f"colloquy-{port}" / "control.sock"
+            deadline = time.monotonic() + 60
+            while not path.exists():
+                assert server.poll() is None, server.communicate()[1]
+                assert time.monotonic() < deadline, "no control socket after 60 s"
+                time.sleep(0.2)
+        for port, server in servers.items():
+            path = tmp_path / f"colloquy-{port}" / "control.sock"
+            assert _control(str(path), "show stats")["pid"] == server.pid
+    finally:
+        for server in servers.values():
+            server.send_signal(signal.SIGTERM)
+        for server in servers.values():
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()

@@ -69,6 +69,7 @@ def test_entrypoint_migrates_and_serves_the_forum_under_gunicorn(databases, tmp_
         PORT=str(port),
         STATIC_ROOT=str(tmp_path / "static"),
         MEDIA_ROOT=str(tmp_path / "media"),
+        GUNICORN_RUNTIME_DIR=str(tmp_path / "run"),
     )
     # What the Dockerfile does at build time.
     manage(env, "collectstatic", "--noinput")
