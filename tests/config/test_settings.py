@@ -7,11 +7,14 @@ environment an operator would give it.
 
 import runpy
 import secrets
+import socket
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -161,3 +164,28 @@ def test_the_proxy_is_trusted_only_when_configured(monkeypatch):
 def test_mail_comes_from_the_site_name(monkeypatch):
     settings = read_settings(monkeypatch, **production(FORUM_SITE_NAME="Bikes, Etc."))
     assert settings["DEFAULT_FROM_EMAIL"] == '"Bikes, Etc." <noreply@localhost>'
+
+
+def _redis_answers() -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _redis_answers(), reason="no Redis on 127.0.0.1:6379")
+def test_redis_url_gives_a_working_shared_cache(monkeypatch):
+    # Django's own backend, which needs only the redis package (no django-redis).
+    settings = read_settings(
+        monkeypatch, **production(REDIS_URL="redis://127.0.0.1:6379/0")
+    )
+    config = settings["CACHES"]["default"]
+    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    cache = RedisCache(config["LOCATION"], {})
+    key = f"colloquy-test-{uuid.uuid4().hex}"
+    try:
+        cache.set(key, {"posts": 3}, timeout=60)
+        assert cache.get(key) == {"posts": 3}
+    finally:
+        cache.delete(key)
