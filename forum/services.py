@@ -6,7 +6,8 @@ import uuid
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import BigIntegerField, Case, Count, F, Q, Value, When
+from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 import markup
@@ -28,6 +29,38 @@ def _existing_submission(author: User, token: uuid.UUID | None) -> Post | None:
     if token is None:
         return None
     return Post.objects.filter(author=author, submission_token=token).first()
+
+
+def _older_last_post_than(post: Post) -> Q:
+    """Rows whose last post comes before ``post`` in the order listings sort by."""
+    # Listings sort by last_post_at, and ids only break ties: a post's time is taken
+    # before its insert draws an id, so two posts written at once can get their ids
+    # in the other order.
+    return (
+        Q(last_post__isnull=True)
+        | Q(last_post_at__isnull=True)
+        | Q(last_post_at__lt=post.created_at)
+        | Q(last_post_at=post.created_at, last_post_id__lt=post.pk)
+    )
+
+
+def _count_board_post(board_id: int, post: Post, **counters: Combinable) -> None:
+    """Move a board's counters and point it at ``post`` unless it shows a newer one."""
+    # Posts in different threads of a board commit in any order. PostgreSQL
+    # evaluates the CASE on the row as the last writer committed it (after waiting
+    # for its lock), so whichever commits last, the board keeps the newest post.
+    older = _older_last_post_than(post)
+    Board.objects.filter(pk=board_id).update(
+        **counters,
+        last_post_id=Case(
+            When(older, then=Value(post.pk)),
+            default=F("last_post_id"),
+            output_field=BigIntegerField(),
+        ),
+        last_post_at=Case(
+            When(older, then=Value(post.created_at)), default=F("last_post_at")
+        ),
+    )
 
 
 @transaction.atomic
@@ -67,11 +100,11 @@ def start_thread(
     Thread.objects.filter(pk=thread.pk).update(
         last_post=post, last_post_at=post.created_at
     )
-    Board.objects.filter(pk=board.pk).update(
+    _count_board_post(
+        board.pk,
+        post,
         thread_count=F("thread_count") + 1,
         post_count=F("post_count") + 1,
-        last_post=post,
-        last_post_at=post.created_at,
     )
     move_post_count(user_id=author.pk, delta=1)
     thread.refresh_from_db()
@@ -105,15 +138,15 @@ def post_reply(
         ip_address=ip_address,
         submission_token=submission_token,
     )
+    # Plain writes are safe here: every writer of a thread's position and last post
+    # holds the thread's row lock, so this reply is the thread's newest until commit.
     Thread.objects.filter(pk=thread.pk).update(
         reply_count=F("reply_count") + 1,
         last_position=post.position,
         last_post=post,
         last_post_at=post.created_at,
     )
-    Board.objects.filter(pk=thread.board_id).update(
-        post_count=F("post_count") + 1, last_post=post, last_post_at=post.created_at
-    )
+    _count_board_post(thread.board_id, post, post_count=F("post_count") + 1)
     move_post_count(user_id=author.pk, delta=1)
     return post
 
@@ -215,6 +248,8 @@ def moderate_thread(
 
 
 def _refresh_thread_last_post(thread_id: int) -> None:
+    # Callers hold the thread's row lock, as post_reply does before it numbers a
+    # reply: no reply to this thread is half-written while this reads its posts.
     latest = (
         Post.objects.filter(thread_id=thread_id, is_deleted=False)
         .order_by("-position")
@@ -227,13 +262,18 @@ def _refresh_thread_last_post(thread_id: int) -> None:
 
 
 def _refresh_board_last_post(board_id: int) -> None:
-    # Callers have already updated the board row, so they hold its lock: a reply
-    # landing meanwhile waits and then points the board at itself, which is newer.
+    # Callers have already updated the board row, so they hold its lock, and this
+    # query is a statement of its own, so it sees every post committed before the
+    # lock was granted (one UPDATE with a subquery would not: its snapshot predates
+    # the wait). A reply still uncommitted has not reached the board yet; it moves
+    # the board after this commits, and only forward (_count_board_post). Thread
+    # pointers never name a deleted post: they move in the transaction that
+    # deletes it. Ties go to the higher post id, as in _older_last_post_than.
     latest = (
         Thread.objects.filter(
             board_id=board_id, is_deleted=False, last_post_at__isnull=False
         )
-        .order_by("-last_post_at", "-id")
+        .order_by("-last_post_at", "-last_post_id")
         .values("last_post", "last_post_at")
         .first()
     ) or {"last_post": None, "last_post_at": None}
