@@ -31,9 +31,11 @@ test: $(STAMP)
 	CONN_MAX_AGE=0 COLLOQUY_PGDATA=$$pgdata/data COLLOQUY_PGDATA_EPHEMERAL=1 $(BIN)/pytest --durations=15 $(PYTEST_ARGS); \
 	status=$$?; rm -rf $$pgdata; exit $$status
 
+# ruff, then the import contracts in .importlinter (see docs/architecture.md).
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .
