@@ -149,12 +149,22 @@ def _columns(alias: str, counters: Counters) -> str:
 def _repair_sql(counters: Counters) -> str:
     tables = _tables()
     assignments = ", ".join(f"{field} = s.{field}" for field in counters.fields)
-    stored, truth = _columns("r", counters), _columns("s", counters)
+    stored, truth, seen = (_columns(a, counters) for a in ("r", "s", "seen"))
+    # ``seen`` is the row as this statement's snapshot has it. When a service
+    # changes a row while the statement runs, PostgreSQL waits for it and re-reads
+    # ``r``, the row being updated, but neither ``s`` nor ``seen``: ``s`` was then
+    # computed without that service's writes, and writing it would move counters
+    # and pointers backwards (a last position going back makes the next reply
+    # collide). Such a row is skipped; the services kept it as it was, drift and
+    # all, for the next run.
     return f"""
 UPDATE {tables[counters.table]} AS r
 SET {assignments}
 FROM ({counters.truth.format(**tables)}) AS s
-WHERE r.id = s.id AND {stored} IS DISTINCT FROM {truth}
+JOIN {tables[counters.table]} AS seen ON seen.id = s.id
+WHERE r.id = s.id
+  AND {stored} IS DISTINCT FROM {truth}
+  AND {stored} IS NOT DISTINCT FROM {seen}
 """
 
 
