@@ -44,16 +44,6 @@ def _quiet_settings(settings):
 
 
 @pytest.fixture(autouse=True)
-def _plain_http(settings):
-    # Tests run with DEBUG off, so the HTTPS defaults are on; the test client and the
-    # live server speak plain HTTP. tests/ops/test_production.py checks those defaults
-    # in a deployment (a subprocess these fixtures never reach).
-    settings.SECURE_SSL_REDIRECT = False
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-
-
-@pytest.fixture(autouse=True)
 def _default_tier_ladder(request):
     """Give transactional tests the tier ladder a migration creates.
 
