@@ -2,8 +2,9 @@ from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
+
+from accounts.links import url_with_id
 
 
 class Tier(models.Model):
@@ -80,7 +81,7 @@ class User(AbstractUser):
         return self.username
 
     def get_absolute_url(self) -> str:
-        return reverse("member_detail", args=[self.pk])
+        return url_with_id("member_detail", self.pk)
 
     @property
     def title(self) -> str:

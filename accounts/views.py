@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
+from accounts.cards import author_card
 from accounts.forms import EmailChangeForm, ProfileForm, RegistrationForm
 from accounts.http import AuthedRequest
 
@@ -84,7 +85,9 @@ def profile_edit(request: AuthedRequest) -> HttpResponse:
             messages.success(request, "Your profile is saved.")
             return redirect(member)
     return render(
-        request, "accounts/profile_edit.html", {"form": form, "member": member}
+        request,
+        "accounts/profile_edit.html",
+        {"form": form, "member": member, "card": author_card(member)},
     )
 
 

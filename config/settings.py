@@ -81,7 +81,16 @@ TEMPLATES = [
             ],
             "builtins": ["forum.templatetags.forum_tags"],
         },
-    }
+    },
+    {
+        # The partials a page repeats many times (posts, author cards), in
+        # templates/jinja2/: see config/jinja2.py.
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "NAME": "jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "config.jinja2.environment"},
+    },
 ]
 
 if os.environ.get("DATABASE_URL"):
@@ -120,7 +129,13 @@ if os.environ.get("REDIS_URL"):
     # alive in another worker, so without Redis sessions stay in the database.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Each post on a page is its own cached block: room for a few hundred pages.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 AUTH_USER_MODEL = "accounts.User"
 _validation = "django.contrib.auth.password_validation"

@@ -1,33 +1,36 @@
-"""Rendered fragments cached under a fingerprint of the rows they show.
+"""Shared blocks: HTML the same for every viewer, cached under its rows' fingerprint.
 
-Rendering twenty posts with their author cards costs several times what reading them
-does, so a page caches the rendered list (the template's ``{% cache %}`` block) under a
-key that the database computes from exactly the rows the block would read: the page's
-own queryset, wrapped in ``SELECT md5(string_agg(row::text))``. Every column of every
-joined row is in the fingerprint, so any write to any of them (a reply, an edit, a
-deletion, an author's new post count, a renamed tier, a column added later) gives a new
-key. Nothing is invalidated by hand, and a worker with its own local-memory cache can
-never serve a fragment whose rows changed in another worker: a page after a post is
-never stale. On a hit the block's query is never run; on a miss it runs once more.
+A thread page's post is one block (author card, body, signature, edit note); a list
+with nothing per viewer in it (the forum list, a board's threads) is one block. A
+block's key is an md5 that PostgreSQL computes over every column of its rows and of
+the rows their ``select_related`` joins (``row::text``), so any write to any of them
+(a reply, an edit, an author's new post count, a renamed tier, a column added later)
+gives a new key. Nothing is invalidated by hand, and a
+worker with its own local-memory cache never serves a block whose rows changed in
+another worker.
 
-Fragments also expire after ``FORUM_FRAGMENT_SECONDS``, so relative times ("3 minutes
-ago") stay close and a deploy's template changes show within that time.
+A block is rendered from its row alone, never with the request: whatever depends on
+who is looking (edit links, reply buttons, moderator tools, later reactions and
+unread markers) renders outside it, around the cached HTML. Blocks also expire after
+``FORUM_FRAGMENT_SECONDS``, so relative times ("3 minutes ago") stay close and a
+deploy's template changes show within that time; 0 switches the cache off.
 """
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Model, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString, mark_safe
 
 from accounts.models import User
-from forum import permissions
 
 
 @dataclass(frozen=True)
@@ -38,34 +41,31 @@ class Fragment:
     seconds: int
 
 
-def fingerprint(
-    queryset: QuerySet, *, owner: str | None = None, viewer: int | None = None
-) -> tuple[str, bool]:
-    """An md5 of every row ``queryset`` reads, and whether ``viewer`` owns any of them.
+@dataclass(frozen=True)
+class Block:
+    """A row as the viewer-dependent template needs it, and its shared HTML."""
 
-    The rows are the queryset's own and those its ``select_related`` joins, whole
-    (``row::text``), found by the queryset's ids; ``owner`` names the column holding a
-    row's author (``author_id``). Compiling a hundred-column select costs more than
-    running it, so only the id query is compiled per call; the joins are built once.
+    row: Any
+    html: SafeString
+
+
+def digests(queryset: QuerySet, *fields: str) -> list[dict[str, Any]]:
+    """``fields`` of each row ``queryset`` reads, in its order, and a ``digest``.
+
+    The digest is an md5 of the row and of the rows its ``select_related`` joins,
+    whole, computed by a subquery per row. Only these few columns are selected and
+    compiled: building the hundred-column select costs more than running it.
     """
     joins = _joined_tables(queryset.model, queryset.query.select_related)
-    try:
-        ids, params = queryset.values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        return "none", False
-    mine = "false"
-    if owner and viewer is not None:
-        mine = f"coalesce(bool_or(t0.{owner} = %s), false)"
-        params = (viewer, *params)
-    pk = queryset.model._meta.pk.column
-    with connections[queryset.db].cursor() as cursor:
-        cursor.execute(
-            f"SELECT md5(string_agg({joins.rows}, '|' ORDER BY t0.{pk})), {mine} "
-            f"FROM {joins.tables} WHERE t0.{pk} IN ({ids})",
-            params,
-        )
-        digest, owns = cursor.fetchone()
-    return digest or "none", owns
+    quote = connections[queryset.db].ops.quote_name
+    meta = queryset.model._meta
+    outer = f"{quote(meta.db_table)}.{quote(meta.pk.column)}"
+    digest = RawSQL(
+        f"SELECT md5({joins.rows}) FROM {joins.tables} "
+        f"WHERE t0.{quote(meta.pk.column)} = {outer}",
+        (),
+    )
+    return list(queryset.values("pk", *fields).annotate(digest=digest))
 
 
 @dataclass(frozen=True)
@@ -110,30 +110,54 @@ def _joined_tables(model: type[Model], related: dict | bool) -> _Joins:
     return _joins[key]
 
 
-def fingerprint_rows(rows: Iterable[Model]) -> str:
-    """An md5 of fetched rows: every field value, through every select_related row."""
-    digest = hashlib.md5(usedforsecurity=False)
-    for row in rows:
-        digest.update(_row_state(row).encode())
-    return digest.hexdigest()
+def shared_blocks(
+    rows: Sequence[dict[str, Any]],
+    *,
+    kind: str,
+    fetch: Callable[[list[int]], Iterable[Model]],
+    render: Callable[[Model], str],
+) -> dict[int, SafeString]:
+    """The shared HTML of each row (by pk): from the cache, else fetched and rendered.
+
+    ``rows`` come from :func:`digests`; ``fetch`` reads the full rows of the pks
+    missing from the cache in one query and ``render`` turns one into HTML. On a
+    warm page nothing but the digests is read.
+    """
+    seconds = settings.FORUM_FRAGMENT_SECONDS
+    keys = {row["pk"]: f"{kind}:{row['digest']}" for row in rows}
+    found = cache.get_many(list(keys.values())) if seconds > 0 else {}
+    html = {pk: found[key] for pk, key in keys.items() if key in found}
+    missing = [pk for pk in keys if pk not in html]
+    if missing:
+        fresh = {obj.pk: render(obj) for obj in fetch(missing)}
+        if seconds > 0:
+            cache.set_many({keys[pk]: text for pk, text in fresh.items()}, seconds)
+        html.update(fresh)
+    return {pk: mark_safe(text) for pk, text in html.items()}  # noqa: S308 (rendered by our templates)
 
 
-def _row_state(row: Model) -> str:
-    values = [
-        f"{name}={value!r}"
-        for name, value in row.__dict__.items()
-        if not name.startswith("_") and not isinstance(value, list | Model)
-    ]
-    related = [
-        f"{name}:{_row_state(other) if other is not None else None}"
-        for name, other in row._state.fields_cache.items()
-    ]
-    return f"{type(row).__name__}({','.join(values)};{','.join(related)})"
+def listing(queryset: QuerySet, *shown: object) -> Fragment:
+    """One block for a whole list the same for every visitor: its rows and ``shown``.
 
-
-def rows(fetched: Iterable[Model]) -> Fragment:
-    """A block showing rows already fetched, the same for every visitor."""
-    return Fragment(fingerprint_rows(fetched), settings.FORUM_FRAGMENT_SECONDS)
+    For lists with nothing per viewer in them (the forum list, a board's threads);
+    a template caches it with ``{% cache fragment.seconds name fragment.key %}``.
+    """
+    joins = _joined_tables(queryset.model, queryset.query.select_related)
+    try:
+        ids, params = queryset.values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        digest = "none"
+    else:
+        pk = queryset.model._meta.pk.column
+        with connections[queryset.db].cursor() as cursor:
+            cursor.execute(
+                f"SELECT md5(string_agg({joins.rows}, '|' ORDER BY t0.{pk})) "
+                f"FROM {joins.tables} WHERE t0.{pk} IN ({ids})",
+                params,
+            )
+            digest = cursor.fetchone()[0] or "none"
+    key = ":".join([digest, *map(str, shown)])
+    return Fragment(key=key, seconds=settings.FORUM_FRAGMENT_SECONDS)
 
 
 def member_count(newest: User | None) -> int:
@@ -141,32 +165,4 @@ def member_count(newest: User | None) -> int:
     key = f"forum:member-count:{newest.pk if newest else 0}"
     return cache.get_or_set(
         key, lambda: User.objects.filter(is_active=True).count(), timeout=300
-    )
-
-
-def listing(queryset: QuerySet, *shown: object) -> Fragment:
-    """A block the same for every visitor: the rows, and any other values it shows."""
-    digest, _ = fingerprint(queryset)
-    key = ":".join([digest, *map(str, shown)])
-    return Fragment(key=key, seconds=settings.FORUM_FRAGMENT_SECONDS)
-
-
-def thread_posts(posts: QuerySet, user: User, *, can_reply: bool) -> Fragment:
-    """The posts of a thread page, whose buttons depend on who is looking.
-
-    Members see Reply buttons and, on their own posts, Edit and Delete: the key holds
-    what those depend on. Moderators' pages carry forms with their CSRF token, so
-    they are never stored (a zero timeout).
-    """
-    if not user.is_authenticated:
-        digest, _ = fingerprint(posts)
-        return Fragment(f"guest:{digest}", settings.FORUM_FRAGMENT_SECONDS)
-    digest, owns = fingerprint(posts, owner="author_id", viewer=user.pk)
-    if permissions.is_moderator(user):
-        return Fragment(f"moderator:{digest}", 0)
-    viewer = f"{user.pk}" if owns else "reader"
-    may_post = permissions.can_post(user)
-    return Fragment(
-        f"member:{digest}:{viewer}:{can_reply:d}{may_post:d}",
-        settings.FORUM_FRAGMENT_SECONDS,
     )

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 
+from accounts.links import url_with_id
 from forum.querysets import BoardQuerySet, PostQuerySet, ThreadQuerySet
 
 
@@ -187,7 +188,7 @@ class Post(models.Model):
         return f"Post #{self.position} in {self.thread_id}"
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:post_detail", args=[self.pk])
+        return url_with_id("forum:post_detail", self.pk)
 
     @property
     def page(self) -> int:

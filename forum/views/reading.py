@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
 from forum import cache as fragment_cache
-from forum import permissions, viewcounts
+from forum import permissions, rendering, viewcounts
 from forum.forms import ReplyForm
 from forum.models import Board, Post, Thread
 from forum.pagination import PageWindow, num_pages, resolve_page
@@ -98,19 +98,19 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
     posts = Post.objects.page_of(thread, page, settings.FORUM_POSTS_PER_PAGE)
     viewcounts.record_view(thread.pk)
     can_reply = permissions.can_reply(request.user, thread)
+    is_moderator = permissions.is_moderator(request.user)
     return render(
         request,
         "forum/thread_detail.html",
         {
             "thread": thread,
             "board": thread.board,
-            "posts": posts,
-            "posts_fragment": fragment_cache.thread_posts(
-                posts, request.user, can_reply=can_reply
+            "posts": rendering.thread_posts(
+                request, thread, posts, can_reply=can_reply, is_moderator=is_moderator
             ),
             "page": PageWindow(page, thread.page_count),
             "can_reply": can_reply,
-            "is_moderator": permissions.is_moderator(request.user),
+            "is_moderator": is_moderator,
             "form": ReplyForm() if can_reply else None,
         },
     )

@@ -107,48 +107,106 @@ def test_forum_list_shows_the_latest_post_at_once(client, thread, other_member):
     assert "Posts: <strong>2</strong>" in html
 
 
-def test_a_member_sees_edit_links_on_their_own_posts_only(
-    client, thread, member, other_member
+def controls(html: str) -> list[str]:
+    """The per-viewer footer of each post on a page, in order."""
+    return re.findall(r'<footer class="post-actions.*?</footer>', html, re.S)
+
+
+def test_each_viewer_sees_only_their_own_controls(
+    client, thread, member, other_member, moderator
 ):
     (mine,) = make_posts(thread, count=1, authors=[member])
     (theirs,) = make_posts(thread, count=1, authors=[other_member])
-    reader = make_member("reader")
-    client.force_login(reader)
-    # A reader's cached page must not give the author's links to the author, and
-    # the author's must not leak to the reader.
-    assert "/edit/" not in posts_block(page(client, thread.get_absolute_url()))
+    services.edit_post(post=theirs, editor=other_member, body="Second thoughts")
+    url = thread.get_absolute_url()
+    # Every view below after the first is served from warm shared blocks.
+    guest = page(client, url)
     client.force_login(member)
-    html = posts_block(page(client, thread.get_absolute_url()))
-    assert f"/posts/{mine.pk}/edit/" in html
-    assert f"/posts/{theirs.pk}/edit/" not in html
-    client.force_login(reader)
-    assert "/edit/" not in posts_block(page(client, thread.get_absolute_url()))
-
-
-def test_cached_posts_carry_no_csrf_token(client, thread, other_member):
-    make_posts(thread, count=2, authors=[other_member])
-    client.force_login(make_member())
-    html = page(client, thread.get_absolute_url())
-    # Everything stored for members is shared between them: a token inside it would
-    # be another member's.
-    assert "csrfmiddlewaretoken" not in posts_block(html)
-
-
-def test_moderator_fragments_are_never_stored(client, thread, moderator):
+    alice = page(client, url)
+    client.force_login(other_member)
+    bob = page(client, url)
     client.force_login(moderator)
-    page(client, thread.get_absolute_url())
-    posts = Post.objects.page_of(thread, 1, 20)
-    fragment = fragment_cache.thread_posts(posts, moderator, can_reply=True)
-    assert fragment.seconds == 0
+    mod = page(client, url)
+    client.logout()
+    guest_again = page(client, url)
+
+    assert guest_again == guest
+    assert "/edit/" not in guest and "js-reply" not in guest
+    assert "Log in or register to reply." in guest
+    assert f"/posts/{mine.pk}/edit/" in alice
+    assert f"/posts/{theirs.pk}/edit/" not in alice
+    assert f"/posts/{theirs.pk}/edit/" in bob
+    assert f"/posts/{mine.pk}/edit/" not in bob
+    assert all("js-reply" in footer for footer in controls(alice) + controls(bob))
+    assert f"/posts/{mine.pk}/edit/" in mod and f"/posts/{theirs.pk}/edit/" in mod
+    assert f"/posts/{theirs.pk}/history/" in mod
+    assert "/history/" not in alice + bob + guest
 
 
-def test_fingerprint_changes_with_any_column_of_any_joined_row(thread, member):
-    posts = Post.objects.page_of(thread, 1, 20)
-    before, owns = fragment_cache.fingerprint(
-        posts, owner="author_id", viewer=member.pk
+def test_a_deleted_post_shows_moderators_its_restore_form_only(
+    client, thread, member, moderator
+):
+    (reply,) = make_posts(thread, count=1, authors=[member])
+    services.delete_post(post=reply, actor=moderator, reason="Off topic")
+    url = thread.get_absolute_url()
+    client.force_login(moderator)
+    mod = page(client, url)
+    client.force_login(member)
+    alice = page(client, url)
+    assert f"/posts/{reply.pk}/restore/" in mod and "Off topic" in mod
+    assert "csrfmiddlewaretoken" in controls(mod)[-1]
+    assert "This post was deleted." in alice
+    assert "/restore/" not in alice and "Off topic" not in alice
+
+
+def test_shared_blocks_hold_nothing_of_the_viewer(client, thread, member, moderator):
+    (reply,) = make_posts(thread, count=2, authors=[member])[:1]
+    services.delete_post(post=reply, actor=moderator)
+    reader = make_member("carol_reader")
+    for viewer in (reader, moderator):
+        client.force_login(viewer)
+        page(client, thread.get_absolute_url())
+    rows = fragment_cache.digests(Post.objects.page_of(thread, 1, 20))
+    blocks = [cache.get(f"post:{row['digest']}") for row in rows]
+    assert len(blocks) == 3 and all(blocks)
+    for block in blocks:
+        assert "csrfmiddlewaretoken" not in block
+        assert "carol_reader" not in block and "/edit/" not in block
+
+
+def test_a_viewer_element_added_to_the_shared_post_template_cannot_leak(
+    client, thread, member, other_member, settings, tmp_path
+):
+    """The shared block is rendered without the request: a careless edit that tries
+    to show something of the viewer inside it gets nothing, so it cannot be cached
+    into another member's page."""
+    shared = settings.BASE_DIR / "templates" / "jinja2" / "forum" / "_post.html"
+    probe = (
+        '<i class="probe">{{ user.username if user is defined else "nobody" }}'
+        "|{{ request is defined }}|{{ csrf_input is defined }}</i>"
     )
-    assert owns
+    (tmp_path / "forum").mkdir()
+    (tmp_path / "forum" / "_post.html").write_text(shared.read_text() + probe)
+    jinja = next(e for e in settings.TEMPLATES if e.get("NAME") == "jinja2")
+    settings.TEMPLATES = [
+        e if e is not jinja else {**jinja, "DIRS": [tmp_path, *jinja["DIRS"]]}
+        for e in settings.TEMPLATES
+    ]
+    seen = []
+    for viewer in (None, member, other_member):
+        if viewer:
+            client.force_login(viewer)
+        seen += re.findall(
+            r'<i class="probe">(.*?)</i>', page(client, thread.get_absolute_url())
+        )
+    assert seen == ["nobody|False|False"] * 3
+
+
+def test_digests_change_with_any_column_of_any_joined_row(thread, member):
+    posts = Post.objects.page_of(thread, 1, 20)
+    (before,) = fragment_cache.digests(posts, "author_id")
+    assert before["author_id"] == member.pk
     User.objects.filter(pk=member.pk).update(location="Lisbon")
-    after, _ = fragment_cache.fingerprint(posts)
-    assert after != before
-    assert fragment_cache.fingerprint(Post.objects.none())[0] == "none"
+    (after,) = fragment_cache.digests(posts)
+    assert after["digest"] != before["digest"]
+    assert fragment_cache.digests(Post.objects.none()) == []

@@ -1,0 +1,64 @@
+"""Rows a page repeats: shared blocks from the cache, inside per-viewer controls.
+
+A thread page shows each post's shared block (``forum/_post.html``, rendered from the
+post alone and cached under its rows' fingerprint, see ``forum/cache.py``) inside the
+controls of the member looking at it (``forum/_post_list.html``, rendered with the
+request on every view). Both are Jinja2 templates: see ``config/jinja2.py``.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.template import engines
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+
+from forum import cache
+from forum.models import Post, Thread
+
+# What the per-viewer controls read from each post, besides its pk.
+CONTROL_FIELDS = ("author_id", "is_deleted", "edited_at", "position")
+
+
+def _template(name: str):
+    return engines["jinja2"].get_template(name)
+
+
+def post_block(post: Post) -> str:
+    """A post as every reader sees it; rendered without the request on purpose."""
+    return _template("forum/_post.html").render({"post": post})
+
+
+def thread_posts(
+    request: HttpRequest,
+    thread: Thread,
+    posts,
+    *,
+    can_reply: bool,
+    is_moderator: bool,
+) -> SafeString:
+    """The posts of one page for this viewer: shared blocks inside their controls."""
+    rows = cache.digests(posts, *CONTROL_FIELDS)
+    html = cache.shared_blocks(
+        rows,
+        kind="post",
+        fetch=lambda pks: Post.objects.with_author_cards().filter(pk__in=pks),
+        render=post_block,
+    )
+    items = [
+        cache.Block(row=_light_post(row, thread), html=html[row["pk"]]) for row in rows
+    ]
+    context = {
+        "items": items,
+        "thread": thread,
+        "user": request.user,
+        "can_reply": can_reply,
+        "is_moderator": is_moderator,
+        "reply_url": reverse("forum:reply", args=[thread.pk]) if can_reply else "",
+    }
+    return mark_safe(_template("forum/_post_list.html").render(context, request))  # noqa: S308
+
+
+def _light_post(row: dict, thread: Thread) -> Post:
+    # Permission checks read these columns and post.thread, which the page has.
+    return Post(pk=row["pk"], thread=thread, **{f: row[f] for f in CONTROL_FIELDS})
