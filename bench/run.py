@@ -3,14 +3,17 @@
 Usage: ``make bench`` or ``.venv/bin/python bench/run.py --help``; see bench/README.md.
 
 Both projects run under gunicorn with ``config/gunicorn.py`` (the Docker image's
-settings) and production settings, on the same database. wrk loads each page and the
-floor in alternation; the table gives medians over the rounds and each page's ratio to
-the floor measured in the same run.
+settings) and production settings, on the same database; the forum twice, with its
+fragment cache on (warm) and off (cold, ``FORUM_FRAGMENT_SECONDS=0``). wrk loads each
+page and the floor in alternation; the table gives medians over the rounds and each
+page's ratio to the floor measured in the same run. A profile of the cold thread page
+(bench/profile_page.py) ends the report.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import secrets
@@ -23,6 +26,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +38,7 @@ GENERATE_HINT = (
     "    COLLOQUY_DEV_TOOLS=True .venv/bin/python manage.py generate_forum\n"
     "(add --force to replace an existing forum, e.g. the demo one)."
 )
+MODES = ("warm", "cold")
 
 
 @dataclass
@@ -41,6 +46,7 @@ class Case:
     label: str
     path: str
     logged_in: bool
+    mode: str
     queries: int | None = None
     rps: list[float] = field(default_factory=list)
     p50: list[float] = field(default_factory=list)
@@ -59,10 +65,22 @@ class WrkResult:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--duration", type=int, default=5, help="Seconds per wrk run.")
+    parser.add_argument("--duration", type=int, default=3, help="Seconds per wrk run.")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--replies", type=int, default=200)
     parser.add_argument("--only", help="Run only pages whose label contains this.")
+    parser.add_argument(
+        "--modes",
+        type=parse_modes,
+        default=list(MODES),
+        help="Comma-separated: warm (fragment cache on), cold (off). Default: both.",
+    )
+    parser.add_argument(
+        "--profile-requests",
+        type=int,
+        default=50,
+        help="Requests per visitor in the cold thread page's profile; 0 skips it.",
+    )
     args = parser.parse_args()
 
     env = bench_environment()
@@ -72,49 +90,85 @@ def main() -> int:
 
     django.setup()
     targets = find_targets()
+    cases = build_cases(targets, args.only, args.modes)
+    if not cases:
+        sys.exit(f"No page label contains {args.only!r}.")
     ensure_wrk()
     collect_static(env)
     cookie = member_cookie(targets["member_id"])
-    cases = build_cases(targets, args.only)
     floor_path = f"/posts/{targets['thread_id']}/"
     measure_queries(cases, cookie)
 
-    forum_port, floor_port = free_port(), free_port()
-    with (
-        Server("forum", "config.wsgi:application", forum_port, env) as forum,
-        Server("floor", "floor.wsgi:application", floor_port, env, floor=True) as floor,
-    ):
-        forum_url = f"http://127.0.0.1:{forum_port}"
+    floor_port = free_port()
+    with contextlib.ExitStack() as stack:
+        forums = {
+            mode: stack.enter_context(
+                Server(
+                    "forum" if mode == "warm" else "forum-cold",
+                    "config.wsgi:application",
+                    free_port(),
+                    env if mode == "warm" else cold_environment(env),
+                )
+            )
+            for mode in args.modes
+        }
+        floor = stack.enter_context(
+            Server("floor", "floor.wsgi:application", floor_port, env, floor=True)
+        )
+        forum_urls = {
+            mode: f"http://127.0.0.1:{server.port}" for mode, server in forums.items()
+        }
         floor_url = f"http://127.0.0.1:{floor_port}{floor_path}"
         for case in cases:
-            check_page(forum_url + case.path, cookie if case.logged_in else None)
+            check_page(
+                forum_urls[case.mode] + case.path, cookie if case.logged_in else None
+            )
         check_page(floor_url, None)
         print(
             f"Warming up, then {args.rounds} rounds of {args.duration} s per page "
-            f"at {args.connections} connections…",
+            f"and per floor run at {args.connections} connections "
+            f"({len(cases)} pages, {', '.join(args.modes)})…",
             flush=True,
         )
         for case in cases:
             headers = [f"Cookie: {cookie}"] if case.logged_in else []
-            wrk(forum_url + case.path, 1, args.connections, headers)
+            wrk(forum_urls[case.mode] + case.path, 1, args.connections, headers)
         wrk(floor_url, 1, args.connections, [])
         for number in range(1, args.rounds + 1):
             for case in cases:
                 baseline = wrk(floor_url, args.duration, args.connections, [])
                 headers = [f"Cookie: {cookie}"] if case.logged_in else []
                 page = wrk(
-                    forum_url + case.path, args.duration, args.connections, headers
+                    forum_urls[case.mode] + case.path,
+                    args.duration,
+                    args.connections,
+                    headers,
                 )
                 case.floor_rps.append(baseline.rps)
                 case.rps.append(page.rps)
                 case.p50.append(page.p50_ms)
                 case.p99.append(page.p99_ms)
             print(f"  round {number} done", flush=True)
-        rss = worker_rss_mb(forum.process.pid)
+        rss = {
+            mode: worker_rss_mb(server.process.pid) for mode, server in forums.items()
+        }
         floor_rss = worker_rss_mb(floor.process.pid)
+    forget_session(cookie)
     replies = time_replies(targets, args.replies)
     print_report(cases, targets, replies, rss, floor_rss, args)
+    if args.profile_requests > 0:
+        profile_thread_page(targets["thread"].get_absolute_url(), env, args)
     return 0
+
+
+def parse_modes(text: str) -> list[str]:
+    modes = [mode.strip() for mode in text.split(",") if mode.strip()]
+    unknown = [mode for mode in modes if mode not in MODES]
+    if unknown or not modes:
+        raise argparse.ArgumentTypeError(
+            f"expected a comma-separated list of {', '.join(MODES)}"
+        )
+    return [mode for mode in MODES if mode in modes]
 
 
 def bench_environment() -> dict[str, str]:
@@ -140,6 +194,47 @@ def bench_environment() -> dict[str, str]:
         "BIND_HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
     }
+
+
+def cold_environment(env: dict[str, str]) -> dict[str, str]:
+    """``env`` with the fragment cache off, and a Redis database of its own.
+
+    ``{% cache 0 … %}`` still reads the cache (and Redis deletes what it sets with
+    a timeout of 0): sharing the warm server's Redis database, the cold server
+    would serve the warm server's blocks and remove them under it.
+    """
+    cold = {**env, "FORUM_FRAGMENT_SECONDS": "0"}
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        cold["REDIS_URL"] = other_redis_database(redis_url)
+    return cold
+
+
+def other_redis_database(url: str) -> str:
+    """The same Redis server, the database next to the one ``url`` names."""
+    parts = urllib.parse.urlsplit(url)
+    query = dict(urllib.parse.parse_qsl(parts.query))
+    in_query = "db" in query or parts.scheme == "unix"
+    number = int((query.get("db") if in_query else parts.path.strip("/")) or 0)
+    other = str(number + 1 if number < 15 else number - 1)
+    if in_query:
+        query["db"] = other
+        return f"{url.split('?')[0]}?{urllib.parse.urlencode(query)}"
+    return urllib.parse.urlunsplit(parts._replace(path=f"/{other}"))
+
+
+def cold_caches() -> dict:
+    """The CACHES the cold server has, for counting its queries in process."""
+    from django.conf import settings
+
+    caches = {alias: dict(config) for alias, config in settings.CACHES.items()}
+    default = caches["default"]
+    if default["BACKEND"].endswith("RedisCache"):
+        default["LOCATION"] = other_redis_database(default["LOCATION"])
+    else:
+        # A local-memory store of its own, empty of the warm count's blocks.
+        default["LOCATION"] = "colloquy-bench-cold"
+    return caches
 
 
 def find_targets() -> dict:
@@ -178,7 +273,7 @@ def find_targets() -> dict:
     }
 
 
-def build_cases(targets: dict, only: str | None) -> list[Case]:
+def build_cases(targets: dict, only: str | None, modes: list[str]) -> list[Case]:
     board, thread, hot = targets["board"], targets["thread"], targets["hot"]
     pages = [
         ("forum list", "/"),
@@ -193,9 +288,10 @@ def build_cases(targets: dict, only: str | None) -> list[Case]:
         ("member profile", targets["member"].get_absolute_url()),
     ]
     return [
-        Case(label, path, logged_in)
+        Case(label, path, logged_in, mode)
         for label, path in pages
         for logged_in in (False, True)
+        for mode in modes
         if not only or only in label
     ]
 
@@ -221,20 +317,26 @@ def member_cookie(member_id: int) -> str:
 
 
 def measure_queries(cases: list[Case], cookie: str) -> None:
-    """SQL queries per request, in process, on a warm page (as under load)."""
+    """SQL queries per request, in process, on a second request (as under load).
+
+    Warm pages count with the fragment cache on and filled by the first request;
+    cold ones with it off, as the cold server runs.
+    """
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     cookies = dict(part.split("=", 1) for part in cookie.split("; "))
+    cold = override_settings(FORUM_FRAGMENT_SECONDS=0, CACHES=cold_caches())
     for case in cases:
         client = Client()
         if case.logged_in:
             for name, value in cookies.items():
                 client.cookies[name] = value
-        client.get(case.path)
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(case.path)
+        with cold if case.mode == "cold" else contextlib.nullcontext():
+            client.get(case.path)
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(case.path)
         if response.status_code != 200:
             sys.exit(f"{case.path} answered {response.status_code} in process")
         case.queries = len(captured.captured_queries)
@@ -318,13 +420,21 @@ class Server:
             Path(self.log.name).unlink(missing_ok=True)  # kept only when it failed
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs) -> None:
+        return None  # the redirect surfaces as an HTTPError below
+
+
 def check_page(url: str, cookie: str | None) -> None:
+    """The page answers 200 itself (wrk counts a redirect as a success), as a member."""
     request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
+    opener = urllib.request.build_opener(_NoRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with opener.open(request, timeout=30) as response:
             body = response.read().decode()
     except urllib.error.HTTPError as error:
-        sys.exit(f"{url} answered {error.code}")
+        where = error.headers.get("Location")
+        sys.exit(f"{url} answered {error.code}" + (f" (to {where})" if where else ""))
     if cookie and "Log out" not in body:
         sys.exit(f"{url} did not show the member as logged in")
 
@@ -373,6 +483,21 @@ def worker_rss_mb(master_pid: int) -> float:
     return largest
 
 
+def forget_session(cookie: str) -> None:
+    """Delete the member's bench session, so runs leave no session rows behind."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.test.utils import override_settings
+
+    cookies = dict(part.split("=", 1) for part in cookie.split("; "))
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    key = cookies[settings.SESSION_COOKIE_NAME]
+    store(key).delete()
+    with override_settings(CACHES=cold_caches()):  # the cold server's cached copy
+        store(key).delete()
+
+
 def time_replies(targets: dict, count: int) -> list[float]:
     """Milliseconds per forum.services.post_reply call into the generated forum."""
     import random
@@ -418,7 +543,7 @@ def print_report(
     cases: list[Case],
     targets: dict,
     replies: list[float],
-    rss: float,
+    rss: dict[str, float],
     floor_rss: float,
     args: argparse.Namespace,
 ) -> None:
@@ -428,20 +553,21 @@ def print_report(
         f"{args.connections} connections, medians of {args.rounds} rounds × "
         f"{args.duration} s, gunicorn -c config/gunicorn.py "
         f"({os.environ.get('WEB_CONCURRENCY', '2')} workers × "
-        f"{os.environ.get('GUNICORN_THREADS', '2')} threads)"
+        f"{os.environ.get('GUNICORN_THREADS', '2')} threads); cache warm: "
+        f"fragment cache on and filled, cold: FORUM_FRAGMENT_SECONDS=0"
     )
     print()
-    header = (
-        "| page | visitor | req/s | p50 ms | p99 ms | queries | floor req/s | ratio |"
+    print(
+        "| page | visitor | cache | req/s | p50 ms | p99 ms | queries "
+        "| floor req/s | ratio |"
     )
-    print(header)
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
     for case in cases:
         rps = statistics.median(case.rps)
         floor = statistics.median(case.floor_rps)
         print(
-            f"| {case.label} | {'member' if case.logged_in else 'anonymous'} "
-            f"| {rps:.0f} | {statistics.median(case.p50):.1f} "
+            f"| {case.label} | {'member' if case.logged_in else 'guest'} "
+            f"| {case.mode} | {rps:.0f} | {statistics.median(case.p50):.1f} "
             f"| {statistics.median(case.p99):.1f} | {case.queries} "
             f"| {floor:.0f} | {rps / floor:.2f} |"
         )
@@ -452,10 +578,22 @@ def print_report(
             f"Posting a reply (forum.services.post_reply, {len(replies)} replies): "
             f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
         )
-    print(
-        f"gunicorn worker RSS after the run: forum {rss:.0f} MB, "
-        f"floor {floor_rss:.0f} MB"
-    )
+    forums = ", ".join(f"forum ({mode}) {mb:.0f} MB" for mode, mb in rss.items())
+    print(f"gunicorn worker RSS after the run: {forums}, floor {floor_rss:.0f} MB")
+
+
+def profile_thread_page(path: str, env: dict[str, str], args) -> None:
+    """bench/profile_page.py on the cold thread page, for a guest and a member."""
+    for member in (False, True):
+        print(flush=True)
+        command = [sys.executable, str(ROOT / "bench" / "profile_page.py")]
+        command += ["--path", path, "--requests", str(args.profile_requests)]
+        subprocess.run(
+            [*command, *(["--member"] if member else [])],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+        )
 
 
 if __name__ == "__main__":
