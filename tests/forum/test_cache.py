@@ -210,3 +210,16 @@ def test_digests_change_with_any_column_of_any_joined_row(thread, member):
     (after,) = fragment_cache.digests(posts)
     assert after["digest"] != before["digest"]
     assert fragment_cache.digests(Post.objects.none()) == []
+
+
+def test_with_the_cache_off_a_page_shows_what_it_shows_cached(
+    client, thread, member, other_member, settings
+):
+    make_posts(thread, count=3, authors=[member, other_member])
+    services.edit_post(post=thread.posts.last(), editor=member, body="Changed")
+    client.force_login(member)
+    cached = posts_block(page(client, thread.get_absolute_url()))
+    settings.FORUM_FRAGMENT_SECONDS = 0
+    cache.clear()
+    assert posts_block(page(client, thread.get_absolute_url())) == cached
+    assert "Changed" in cached and "/edit/" in cached

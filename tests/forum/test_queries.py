@@ -101,6 +101,20 @@ def test_thread_page_queries_do_not_grow_with_posts(client, visitor, thread):
     assert cold_and_warm(client, url) == few == expected("thread", visitor)
 
 
+def test_thread_page_with_the_cache_off_reads_posts_once(
+    client, visitor, thread, settings
+):
+    settings.FORUM_FRAGMENT_SECONDS = 0
+    authors = [make_member() for _ in range(5)]
+    grow_thread(thread, authors, 4)
+    url = thread.get_absolute_url()
+    few = count_queries(client, url)
+    grow_thread(thread, authors, 45)
+    guest_warm, member_warm = EXPECTED["thread"][1], EXPECTED["thread"][3]
+    assert count_queries(client, url) == few
+    assert few == (guest_warm if visitor == "guest" else member_warm)
+
+
 def test_thread_last_page_costs_what_the_first_does(client, visitor, thread):
     authors = [make_member() for _ in range(5)]
     grow_thread(thread, authors, 49)
