@@ -21,6 +21,10 @@ run: $(STAMP)
 	DJANGO_DEBUG=True $(BIN)/python manage.py migrate --noinput
 	DJANGO_DEBUG=True $(BIN)/python manage.py load_demo_forum --if-empty
 	DJANGO_DEBUG=True $(BIN)/python manage.py ensure_admin
+	@# The task worker (queued mail) runs beside the web server and stops with it.
+	@# Without --reload it is one process, which the trap can stop.
+	@DJANGO_DEBUG=True $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DJANGO_DEBUG=True $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # With DATABASE_URL unset, tests run on an embedded PostgreSQL in a throwaway folder

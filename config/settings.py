@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 import xstatic.pkg.bootstrap
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 from config.embedded_db import database_url
@@ -31,7 +32,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with a site that reads ids in its URLs as ASCII digits.
+    "config.admin_site.ColloquyAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     "accounts",
     "forum",
     "ops",
@@ -53,6 +57,8 @@ if env_bool("COLLOQUY_DEV_TOOLS", DEBUG):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -60,6 +66,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.LastSeenMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Before any view or CsrfViewMiddleware reads the body; after the session and
+    # user, so the 413 page shows the member's own navigation.
+    "config.uploads.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -219,6 +228,56 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 FORUM_POSTS_PER_PAGE = 20
 FORUM_THREADS_PER_PAGE = 25
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Uploads (config/uploads.py): a body over UPLOAD_MAX_REQUEST_BYTES (a form's fields
+# and files together) is refused with a 413 page before any of it is read; each file
+# is held in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE and never goes to disk, and of
+# a larger one only its size is kept, so its form says so. Avatars take up to 2 MB.
+UPLOAD_MAX_REQUEST_BYTES = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+FILE_UPLOAD_HANDLERS = ["config.uploads.CappedUploadHandler"]
+
+# No inline script, style element, plugin or frame anywhere; everything the pages
+# load comes from the site itself. Bootstrap's CSS draws its icons from data: URLs.
+# Style attributes are allowed: post HTML carries [COLOR] and [SIZE] as one
+# declaration each, which the markup sanitiser has validated (markup/allowlist.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
+# Powerful browser features the forum never uses, refused for it and for anything
+# it might embed.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 LOGGING = {
     "version": 1,
@@ -231,3 +290,8 @@ FORUM_VIEW_FLUSH_SECONDS = env_int("FORUM_VIEW_FLUSH_SECONDS", 60)
 # forum/cache.py), never stale after a write; this bounds how old "3 minutes ago" gets.
 FORUM_FRAGMENT_SECONDS = env_int("FORUM_FRAGMENT_SECONDS", 60)
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+
+# Background work (mail that answers a request, alerts): Django's Tasks API through
+# django-tasks, queued in PostgreSQL and run by `manage.py db_worker` (make run starts
+# one; docker compose has a worker service). Tests swap in the immediate backend.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -35,6 +36,11 @@ def _quiet_settings(settings):
     # View counts are flushed by tests that want them, never in the middle of another.
     settings.FORUM_VIEW_FLUSH_SECONDS = 10**9
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # Tasks run at once, in the test's thread; tests about queueing use
+    # tests.conftest.database_queue and run the worker themselves.
+    settings.TASKS = {
+        "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}
+    }
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {
@@ -124,3 +130,14 @@ def page(browser):
     page.set_default_timeout(10_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def database_queue(settings):
+    """The production task queue (django_tasks_db) instead of the immediate backend."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+def run_worker() -> None:
+    """Run every queued task the way the worker process does, then return."""
+    call_command("db_worker", batch=True, startup_delay=False, reload=False)
