@@ -2,7 +2,9 @@
 
 Counts are taken with an empty cache (the worst case: every fragment is rendered) and
 again with it warm; both must not grow with the number of items on the page. A page
-costs at most 6 queries for a guest and 8 for a member.
+costs at most 6 queries for a guest and 8 for a member. Each test grows its page just
+past one full page (20 posts, 25 threads, 10 profile items): more rows than that are
+never read by the page, only slower to create.
 """
 
 import pytest
@@ -74,7 +76,7 @@ def test_forum_list_queries_do_not_grow_with_boards(client, visitor):
         board = make_board(f"Board {n}", category=category)
         make_thread(board=board, author=authors[n % 3])
     few = cold_and_warm(client, "/")
-    for n in range(5, 50):
+    for n in range(5, 20):
         board = make_board(f"Board {n}", category=make_category(f"Cat {n % 7}"))
         make_thread(board=board, author=authors[n % 3])
     assert cold_and_warm(client, "/") == few == expected("forum list", visitor)
@@ -86,7 +88,7 @@ def test_board_page_queries_do_not_grow_with_threads(client, visitor, board):
         make_thread(board=board, author=authors[n % 3], title=f"Thread {n}")
     url = board.get_absolute_url()
     few = cold_and_warm(client, url)
-    for n in range(5, 50):
+    for n in range(5, 30):
         make_thread(board=board, author=authors[n % 3], title=f"Thread {n}")
     assert cold_and_warm(client, url) == few == expected("board", visitor)
     assert cold_and_warm(client, f"{url}?page=2") == few
@@ -97,7 +99,7 @@ def test_thread_page_queries_do_not_grow_with_posts(client, visitor, thread):
     grow_thread(thread, authors, 4)
     url = thread.get_absolute_url()
     few = cold_and_warm(client, url)
-    grow_thread(thread, authors, 45)
+    grow_thread(thread, authors, 20)
     assert cold_and_warm(client, url) == few == expected("thread", visitor)
 
 
@@ -109,7 +111,7 @@ def test_thread_page_with_the_cache_off_reads_posts_once(
     grow_thread(thread, authors, 4)
     url = thread.get_absolute_url()
     few = count_queries(client, url)
-    grow_thread(thread, authors, 45)
+    grow_thread(thread, authors, 20)
     guest_warm, member_warm = EXPECTED["thread"][1], EXPECTED["thread"][3]
     assert count_queries(client, url) == few
     assert few == (guest_warm if visitor == "guest" else member_warm)
@@ -117,10 +119,10 @@ def test_thread_page_with_the_cache_off_reads_posts_once(
 
 def test_thread_last_page_costs_what_the_first_does(client, visitor, thread):
     authors = [make_member() for _ in range(5)]
-    grow_thread(thread, authors, 49)
+    grow_thread(thread, authors, 24)
     thread.refresh_from_db()
     last = thread.page_url(thread.page_count)
-    assert thread.page_count == 3
+    assert thread.page_count == 2
     assert cold_and_warm(client, last) == expected("thread last page", visitor)
     assert cold_and_warm(client, last) == cold_and_warm(
         client, thread.get_absolute_url()
@@ -133,11 +135,11 @@ def test_member_profile_queries_do_not_grow_with_posts(client, visitor, board):
     grow_thread(thread, [author], 4)
     url = reverse("member_detail", args=[author.pk])
     few = cold_and_warm(client, url)
-    grow_thread(thread, [author], 45)
+    grow_thread(thread, [author], 20)
     assert cold_and_warm(client, url) == few == expected("member profile", visitor)
 
 
-@pytest.mark.parametrize("count", [5, 50])
+@pytest.mark.parametrize("count", [5, 30])
 def test_new_thread_form_costs_a_fixed_number_of_queries(client, reader, board, count):
     for n in range(count):
         make_thread(board=board, author=reader, title=f"Thread {n}")
@@ -146,7 +148,7 @@ def test_new_thread_form_costs_a_fixed_number_of_queries(client, reader, board, 
     assert count_queries(client, url) == 3
 
 
-@pytest.mark.parametrize("count", [5, 50])
+@pytest.mark.parametrize("count", [5, 25])
 def test_reply_form_costs_a_fixed_number_of_queries(client, reader, thread, count):
     grow_thread(thread, [reader], count - 1)
     client.force_login(reader)
