@@ -68,7 +68,7 @@ def known_members(names):
     return {name: name for name in names if name in {"alice", "a"}}
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(texts)
 def test_any_text_renders_to_allowlisted_html(source):
     html = render(source, known_members=known_members)
