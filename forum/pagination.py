@@ -6,21 +6,25 @@ of pages, so a page costs no extra query.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# A page number or row id: ASCII digits only. int() also reads "١٢", " 12" and "1_2",
+# and str.isdigit() takes "²", which int() then refuses.
+ASCII_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 def resolve_page(raw: str | None, num_pages: int) -> tuple[int, bool]:
     """Return the page to show and whether the URL must be redirected to it.
 
-    Anything that is not a page number in range (``0``, ``-1``, ``abc``, past the end)
-    is redirected to the nearest real page rather than answered with an error.
+    Anything that is not a page number in range (``0``, ``-1``, ``abc``, ``²``, past
+    the end) is redirected to the nearest real page rather than answered with an error.
     """
     if raw is None:
         return 1, False
-    try:
-        page = int(raw)
-    except ValueError:
+    if not ASCII_NUMBER.fullmatch(raw):
         return 1, True
+    page = int(raw)
     if page < 1:
         return 1, True
     if page > num_pages:

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from forum.models import Post
 
+_POST_ID = re.compile(r"[0-9]{1,18}")
 _QUOTE_TAG = re.compile(r"\[(/?)quote(?:=[^\]\n]*)?\]", re.IGNORECASE)
 
 
@@ -50,6 +51,7 @@ def parse_ids(values: list[str], limit: int = 20) -> list[int]:
     for value in values:
         for part in value.split(","):
             part = part.strip()
-            if part.isdigit() and len(part) <= 18 and int(part) not in ids:
+            # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+            if _POST_ID.fullmatch(part) and int(part) not in ids:
                 ids.append(int(part))
     return ids[:limit]

@@ -67,7 +67,7 @@ CLASSES = frozenset(
 _LANGUAGE_CLASS = re.compile(r"language-[a-z0-9][a-z0-9+#_-]{0,29}")
 _STYLE = re.compile(
     r"color: (?P<colour>#[0-9a-f]{3}|#[0-9a-f]{6}|[a-z]+);?"
-    r"|font-size: (?P<size>\d+px);?"
+    r"|font-size: (?P<size>[0-9]+px);?"
 )
 _DIGITS = re.compile(r"[1-9][0-9]{0,17}")
 

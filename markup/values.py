@@ -14,7 +14,7 @@ _UNSAFE_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f-\x9f\"<>`]")
 _HTTP_URL = re.compile(r"https?://[^/?#:@]", re.IGNORECASE)
 _BARE_DOMAIN = re.compile(
     r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
-    r"\.[a-z]{2,63}(?::\d{1,5})?(?:[/?#]|$)",
+    r"\.[a-z]{2,63}(?::[0-9]{1,5})?(?:[/?#]|$)",
     re.IGNORECASE,
 )
 _EMAIL = re.compile(
@@ -36,7 +36,8 @@ chocolate sienna tan beige
 NAMED_COLOURS = frozenset(_COLOUR_NAMES.split())
 _HEX_COLOUR = re.compile(r"#(?:[0-9a-f]{3}|[0-9a-f]{6})", re.IGNORECASE)
 _RGB_COLOUR = re.compile(
-    r"rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)", re.IGNORECASE
+    r"rgb\(\s*([0-9]{1,3})\s*,\s*([0-9]{1,3})\s*,\s*([0-9]{1,3})\s*\)",
+    re.IGNORECASE,
 )
 # [SIZE=1] … [SIZE=7], as XenForo maps them; "[SIZE=20px]" takes the nearest one.
 FONT_SIZES = {
@@ -48,11 +49,11 @@ FONT_SIZES = {
     6: "22px",
     7: "26px",
 }
-_PIXEL_SIZE = re.compile(r"(\d{1,3})\s*px", re.IGNORECASE)
+_PIXEL_SIZE = re.compile(r"([0-9]{1,3})\s*px", re.IGNORECASE)
 
 _CODE_LANGUAGE = re.compile(r"[a-z0-9][a-z0-9+#_-]{0,29}", re.IGNORECASE)
 _QUOTE_SOURCE = re.compile(
-    r",\s*(post|member|user)\s*:\s*(\d{1,18})\s*$", re.IGNORECASE
+    r",\s*(post|member|user)\s*:\s*([0-9]{1,18})\s*$", re.IGNORECASE
 )
 MAX_QUOTE_NAME = 100
 
@@ -104,7 +105,7 @@ def font_size(value: str | None) -> str | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit() and len(value) == 1 and int(value) in FONT_SIZES:
+    if value in {str(size) for size in FONT_SIZES}:
         return FONT_SIZES[int(value)]
     if match := _PIXEL_SIZE.fullmatch(value):
         pixels = int(match.group(1))

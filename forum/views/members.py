@@ -6,12 +6,14 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts.models import User
 from forum.models import Post, Thread
+from forum.pagination import ASCII_NUMBER
 
 PROFILE_ITEMS_PER_PAGE = 10
 
 
 def _page_number(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and 0 < int(raw) <= 10_000 else 1
+    page = int(raw) if raw and ASCII_NUMBER.fullmatch(raw) else 1
+    return page if 0 < page <= 10_000 else 1
 
 
 def _slice_page(queryset: QuerySet, page: int) -> tuple[list, bool]:
@@ -24,10 +26,9 @@ def _slice_page(queryset: QuerySet, page: int) -> tuple[list, bool]:
 def member_detail(request: HttpRequest, key: str) -> HttpResponse:
     if "\x00" in key or len(key) > 150:
         raise Http404("No such member.")
+    # An id is ASCII digits: "١٢" or "²" is looked up as a name (and not found).
     lookup = (
-        {"pk": int(key)}
-        if key.isdigit() and len(key) <= 18
-        else {"username__iexact": key}
+        {"pk": int(key)} if ASCII_NUMBER.fullmatch(key) else {"username__iexact": key}
     )
     member = get_object_or_404(
         User.objects.select_related("tier", "pinned_tier"), is_active=True, **lookup
