@@ -68,6 +68,18 @@ def thread_posts(
     return mark_safe(html)  # noqa: S308 (escaped by the template)
 
 
+def thread_rows(threads) -> SafeString:
+    """A board page's list of threads, the same for everyone who sees those rows."""
+    html = _template("forum/_thread_rows.html").render({"threads": threads})
+    return mark_safe(html)  # noqa: S308 (escaped by the template)
+
+
+def board_rows(boards) -> SafeString:
+    """Rows of boards (a category on the forum list, a board's sub-boards)."""
+    html = _template("forum/_board_rows.html").render({"boards": boards})
+    return mark_safe(html)  # noqa: S308 (escaped by the template)
+
+
 def _light_post(row: dict, thread: Thread) -> Post:
     # Permission checks read these columns and post.thread, which the page has.
     return Post(pk=row["pk"], thread=thread, **{f: row[f] for f in CONTROL_FIELDS})

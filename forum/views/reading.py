@@ -47,6 +47,8 @@ def _forum_list(boards: list[Board]) -> dict:
         entry["boards"].append(board)
     for board in boards:
         board.subboards = children.get(board.pk, [])
+    for entry in categories.values():
+        entry["rows"] = rendering.board_rows(entry["boards"])
     return {
         "categories": list(categories.values()),
         "threads": sum(b.thread_count for b in boards),
@@ -72,10 +74,12 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "forum/board_detail.html",
         {
             "board": board,
-            "subboards": board.children.select_related(
-                "last_post__thread", "last_post__author"
+            "subboards": rendering.board_rows(
+                board.children.select_related("last_post__thread", "last_post__author")
             ),
-            "threads": threads,
+            # Called, so the rows are read and rendered, only when the cached list
+            # is missing or stale.
+            "thread_rows": lambda: rendering.thread_rows(threads),
             "threads_fragment": fragment_cache.listing(threads),
             "page": PageWindow(page, num_pages(board.thread_count, per_page)),
             "can_start_thread": permissions.can_start_thread(request.user, board),

@@ -26,7 +26,7 @@ def test_a_due_flush_runs_outside_the_request(client, settings):
     settings.FORUM_VIEW_FLUSH_SECONDS = 0
     with CaptureQueriesContext(connection) as queries:
         client.get(thread.get_absolute_url())
-    assert not any("unnest" in q["sql"] for q in queries.captured_queries)
+    assert not any("view_count + " in q["sql"] for q in queries.captured_queries)
     viewcounts.wait_for_background_flush()
     assert Thread.objects.get(pk=thread.pk).view_count == 1
 
