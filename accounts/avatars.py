@@ -6,7 +6,9 @@ might sniff as script are gone.
 """
 
 import io
+import struct
 import warnings
+import zlib
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
@@ -17,6 +19,20 @@ MAX_PIXELS = 4096 * 4096
 SIZE = 192
 ACCEPTED_FORMATS = {"PNG": "PNG", "JPEG": "JPEG", "GIF": "GIF", "WEBP": "WebP"}
 ACCEPTED_TEXT = "PNG, JPEG, GIF or WebP"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Samples per pixel of each PNG colour type: grey, RGB, palette, grey+alpha, RGBA.
+PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+# Adam7 interlacing: each pass's first column and row, and its steps across and down.
+ADAM7_PASSES = (
+    (0, 0, 8, 8),
+    (4, 0, 8, 8),
+    (0, 4, 4, 8),
+    (2, 0, 4, 4),
+    (0, 2, 2, 4),
+    (1, 0, 2, 2),
+    (0, 1, 1, 2),
+)
+INFLATE_STEP = 64 * 1024
 
 
 class AvatarError(Exception):
@@ -61,8 +77,13 @@ def process_avatar(upload: UploadedFile) -> ContentFile:
                 if width * height > MAX_PIXELS:
                     raise AvatarError(_too_many_pixels(f" ({width}×{height} pixels)"))
                 probe.verify()
+            if image_format == "PNG":
+                _check_png_data(data)
             # verify() leaves the image unusable; decode it for real from the start.
             with Image.open(io.BytesIO(data)) as image:
+                # A JPEG decodes at 1/2 to 1/8 scale when that still covers the
+                # avatar: a 4000-pixel photo never takes 48 MB of memory.
+                image.draft(None, (SIZE, SIZE))
                 image.load()
                 square = _square(image)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
@@ -80,6 +101,65 @@ def process_avatar(upload: UploadedFile) -> ContentFile:
     out = io.BytesIO()
     square.save(out, format="PNG", optimize=True)
     return ContentFile(out.getvalue(), name="avatar.png")
+
+
+def _check_png_data(data: bytes) -> None:
+    """Refuse a PNG whose image data inflates past what its header says it holds.
+
+    Pillow stops inflating once every row is filled, so trailing data costs nothing
+    there; but a file that unpacks to far more than its pixels is no honest image.
+    The check inflates a step at a time and stops one step past the expected size
+    (the step is slack for sloppy encoders), so memory and work stay bounded.
+    """
+    view = memoryview(data)
+    position = len(PNG_SIGNATURE)
+    expected = None
+    inflater = zlib.decompressobj()
+    inflated = 0
+    while position + 8 <= len(view) and not inflater.eof:
+        length, kind = struct.unpack(">I4s", view[position : position + 8])
+        body = view[position + 8 : position + 8 + length]
+        position += 12 + length
+        if kind == b"IHDR" and len(body) >= 13:
+            width, height, depth, colour, _, _, interlace = struct.unpack(
+                ">IIBBBBB", body[:13]
+            )
+            expected = _png_raw_size(width, height, depth, colour, interlace == 1)
+        elif kind == b"IDAT" and expected is not None:
+            pending = body
+            while pending and not inflater.eof:
+                try:
+                    inflated += len(inflater.decompress(pending, INFLATE_STEP))
+                except zlib.error as error:
+                    raise AvatarError(
+                        "That image is damaged or truncated; try saving it again."
+                    ) from error
+                if inflated > expected + INFLATE_STEP:
+                    raise AvatarError(
+                        f"That image's data unpacks to more than its {width}×{height} "
+                        "pixels need, as a decompression bomb does; save it again "
+                        "from an image editor."
+                    )
+                pending = inflater.unconsumed_tail
+        elif kind == b"IEND":
+            break
+
+
+def _png_raw_size(
+    width: int, height: int, depth: int, colour: int, interlaced: bool
+) -> int:
+    """Bytes a PNG's image data inflates to: per row a filter byte and its pixels."""
+    bits = depth * PNG_CHANNELS.get(colour, 4)
+
+    def rows(across: int, down: int) -> int:
+        return down * (1 + (across * bits + 7) // 8) if across and down else 0
+
+    if not interlaced:
+        return rows(width, height)
+    return sum(
+        rows((width - x + dx - 1) // dx, (height - y + dy - 1) // dy)
+        for x, y, dx, dy in ADAM7_PASSES
+    )
 
 
 def _too_many_pixels(size: str) -> str:
