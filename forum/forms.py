@@ -5,6 +5,12 @@ from django import forms
 import markup
 from accounts.mentions import members_in_database
 from forum.models import Board
+from markup.characters import (
+    MAX_COMBINING_MARKS,
+    describe,
+    forbidden_in_line,
+    longest_mark_run,
+)
 
 
 class SubmissionTokenMixin(forms.Form):
@@ -35,12 +41,32 @@ class PostBodyField(forms.CharField):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 8}))
         super().__init__(**kwargs)
 
+    def to_python(self, value) -> str:
+        # Tab and newline are the only control characters a body keeps.
+        return markup.clean_text(super().to_python(value))
+
     def validate(self, value: str) -> None:
         super().validate(value)
         if self.max_length and len(value) > self.max_length:
             return  # the max_length validator reports this one
         if found := markup.problems(value):
             raise forms.ValidationError(found)
+
+
+def validate_title_characters(title: str) -> None:
+    """A title is one line of plain text: no control or bidi control characters."""
+    # A NUL has its own message from Django's CharField.
+    found = forbidden_in_line(title.replace("\x00", ""))
+    if found:
+        raise forms.ValidationError(
+            f"The title contains {describe(found)}, an invisible character that "
+            "would change how the title and the text around it read. Remove it."
+        )
+    if longest_mark_run(title) > MAX_COMBINING_MARKS:
+        raise forms.ValidationError(
+            f"A letter in the title carries more than {MAX_COMBINING_MARKS} "
+            "accents or other combining marks."
+        )
 
 
 class PreviewMixin:
@@ -66,6 +92,7 @@ class ThreadForm(PreviewMixin, SubmissionTokenMixin):
     title = forms.CharField(
         max_length=150,
         min_length=3,
+        validators=[validate_title_characters],
         error_messages={
             "required": "Please give your thread a title.",
             "min_length": "The title needs at least %(limit_value)d characters.",
@@ -82,6 +109,7 @@ class EditPostForm(PreviewMixin, forms.Form):
     title = forms.CharField(
         max_length=150,
         min_length=3,
+        validators=[validate_title_characters],
         error_messages=ThreadForm.base_fields["title"].error_messages,
     )
     body = PostBodyField()

@@ -4,7 +4,8 @@
 (``tags.py``), links the @mentions of members the caller's lookup knows
 (``mentions.py``), then sanitises the result with bleach against ``allowlist.py``
 (``sanitize.py``).
-``problems()`` says what in a body breaks the limits, for the posting forms.
+``problems()`` says what in a body breaks the limits, for the posting forms;
+``clean_text()`` is what a form stores of a typed body (``characters.py``).
 
 A library below both apps: it imports neither ``forum`` nor ``accounts``.
 """
@@ -12,21 +13,38 @@ A library below both apps: it imports neither ``forum`` nor ``accounts``.
 from __future__ import annotations
 
 from markup import mentions
+from markup.characters import limit_combining_marks, strip_controls
 from markup.mentions import MemberLookup
 from markup.parser import MAX_DEPTH, parse
 from markup.sanitize import sanitize
 from markup.tags import HtmlWriter, url_for
 from markup.text import Mention, escape, link
 
-__all__ = ["MAX_BODY_LENGTH", "MAX_IMAGES", "MAX_QUOTE_NESTING", "problems", "render"]
+__all__ = [
+    "MAX_BODY_LENGTH",
+    "MAX_IMAGES",
+    "MAX_QUOTE_NESTING",
+    "clean_text",
+    "image_count",
+    "problems",
+    "render",
+]
 
 MAX_BODY_LENGTH = 50_000
 MAX_QUOTE_NESTING = 10
 MAX_IMAGES = 20
 
 
+def clean_text(source: str) -> str:
+    """A typed body as it is stored: newlines as ``\\n``, no other control character
+    but tab, no surrounding whitespace."""
+    return strip_controls(source).strip()
+
+
 def _normalise(source: str) -> str:
-    return source.replace("\r\n", "\n").replace("\r", "\n").strip()
+    # Texts stored before the forms cleaned them, or edited in the admin, are cleaned
+    # here too; towers of combining marks are cut down to a few marks per letter.
+    return limit_combining_marks(clean_text(source))
 
 
 def render(source: str, known_members: MemberLookup | None = None) -> str:
@@ -79,3 +97,8 @@ def problems(source: str) -> list[str]:
             f"The message has {stats.images} images; the limit is {MAX_IMAGES}."
         )
     return found
+
+
+def image_count(source: str) -> int:
+    """How many [IMG] tags ``source`` holds, as ``problems()`` counts them."""
+    return parse(_normalise(source))[1].images

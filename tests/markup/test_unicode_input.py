@@ -4,6 +4,11 @@ characters, towers of combining marks. Each renders without an error."""
 import pytest
 
 from markup import problems, render
+from markup.characters import (
+    MAX_COMBINING_MARKS,
+    limit_combining_marks,
+    longest_mark_run,
+)
 
 # Superscript two, circled one, Arabic-Indic and fullwidth digits.
 UNICODE_DIGITS = ["²", "①", "١", "١٢", "２"]
@@ -30,3 +35,23 @@ def test_quote_source_ids_are_ascii_digits_only():
     assert "post: ١٢" in html  # the unread part stays in the name, as typed
     linked = render('[quote="bob, post: 12, member: 3"]hi[/quote]')
     assert 'data-post="12"' in linked and 'data-member="3"' in linked
+
+
+def test_render_drops_control_characters_but_tab_and_newline():
+    html = render("a\x00b\x01c\x7fd\x85e\x9ff\tg\r\nh\ri")
+    assert html == "<p>abcdef\tg<br>h<br>i</p>"
+
+
+def test_render_keeps_a_few_combining_marks_per_letter():
+    assert render("Tiê\u0301ng") == "<p>Tiê\u0301ng</p>"
+    tower = render("Z" + "\u0336\u0301" * 2500 + " next")
+    marks = sum(1 for ch in tower if "\u0300" <= ch <= "\u036f")
+    assert marks == MAX_COMBINING_MARKS
+    assert tower.endswith(" next</p>")
+
+
+def test_combining_marks_after_each_letter_are_counted_apart():
+    word = "a\u0301\u0302" * 100
+    assert render(word) == f"<p>{word}</p>"
+    assert longest_mark_run(word) == 2
+    assert limit_combining_marks("e" + "\u0301" * 9, limit=3) == "e\u0301\u0301\u0301"
