@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+import markup
 from accounts import services
 from accounts.models import Tier, User
+from accounts.validators import validate_signature_images, validate_username
 
 
 @admin.register(Tier)
@@ -50,6 +53,32 @@ class BanStatusFilter(admin.SimpleListFilter):
         return queryset
 
 
+class MemberCreationForm(AdminUserCreationForm):
+    """A member added by staff follows the naming rules of registration."""
+
+    def clean_username(self) -> str:
+        username = super().clean_username()  # None once it has reported a clash
+        if username:
+            validate_username(username)
+        return username
+
+
+class MemberChangeForm(UserChangeForm):
+    """A rename follows the naming rules of registration; a signature, its limits."""
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"]
+        # Only a new name is checked: a member named before the rules keeps it.
+        if "username" in self.changed_data:
+            validate_username(username, member=self.instance)
+        return username
+
+    def clean_signature(self) -> str:
+        signature = markup.clean_text(self.cleaned_data["signature"])
+        validate_signature_images(signature)
+        return signature
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     """Member rows as staff see them. The forum's admin re-registers a subclass
@@ -68,6 +97,8 @@ class UserAdmin(BaseUserAdmin):
         "ban_status",
         "date_joined",
     ]
+    form = MemberChangeForm
+    add_form = MemberCreationForm
     list_select_related = ["tier", "pinned_tier"]
     list_filter = [
         "tier",

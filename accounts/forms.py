@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core.validators import URLValidator
 
@@ -6,6 +7,7 @@ import markup
 from accounts.avatars import ACCEPTED_TEXT, MAX_BYTES, AvatarError, process_avatar
 from accounts.models import User
 from accounts.services import register_member
+from accounts.validators import validate_signature_images, validate_username
 
 SIGNATURE_MAX_CHARS = 500
 SIGNATURE_MAX_LINES = 5
@@ -23,10 +25,8 @@ class RegistrationForm(UserCreationForm):
 
     def clean_username(self) -> str:
         username = super().clean_username()  # None once it has reported a clash
-        # Profiles live at /members/<id>/ and /members/<name>/: a name of digits
-        # alone would be read as somebody else's id.
-        if username and username.isdigit():
-            raise forms.ValidationError("A username needs at least one letter.")
+        if username:
+            validate_username(username)
         return username
 
     def clean_email(self) -> str:
@@ -78,8 +78,9 @@ class ProfileForm(forms.Form):
         max_length=SIGNATURE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=(
-            f"Shown under your posts: at most {SIGNATURE_MAX_CHARS} characters "
-            f"and {SIGNATURE_MAX_LINES} lines."
+            f"Shown under your posts: at most {SIGNATURE_MAX_CHARS} characters, "
+            f"{SIGNATURE_MAX_LINES} lines and "
+            f"{settings.FORUM_SIGNATURE_MAX_IMAGES} image(s)."
         ),
     )
 
@@ -93,19 +94,18 @@ class ProfileForm(forms.Form):
             raise forms.ValidationError(str(error)) from error
 
     def clean_signature(self) -> str:
-        signature = self.cleaned_data["signature"].replace("\r\n", "\n").strip()
+        signature = markup.clean_text(self.cleaned_data["signature"])
         lines = signature.count("\n") + 1 if signature else 0
         if lines > SIGNATURE_MAX_LINES:
             raise forms.ValidationError(
                 f"Signatures may have at most {SIGNATURE_MAX_LINES} lines; "
                 f"this one has {lines}."
             )
+        validate_signature_images(signature)
         return _within_markup_limits(signature)
 
     def clean_about(self) -> str:
-        return _within_markup_limits(
-            self.cleaned_data["about"].replace("\r\n", "\n").strip()
-        )
+        return _within_markup_limits(markup.clean_text(self.cleaned_data["about"]))
 
 
 def _within_markup_limits(text: str) -> str:

@@ -1,10 +1,12 @@
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.postgres.indexes import HashIndex
 from django.db import models
 from django.utils import timezone
 
 from accounts.links import url_with_id
+from accounts.skeleton import username_key
 
 
 class Tier(models.Model):
@@ -68,6 +70,9 @@ class User(AbstractUser):
     banned_until = models.DateTimeField(null=True, blank=True)
     is_banned = models.BooleanField(default=False)
     ban_reason = models.CharField(max_length=255, blank=True)
+    # The username's confusable skeleton, case-folded (accounts/skeleton.py): a new
+    # name whose key is taken reads like a member's and is refused in one query.
+    username_skeleton = models.TextField(editable=False, default="")
 
     class Meta:
         constraints = [
@@ -76,12 +81,26 @@ class User(AbstractUser):
                 name="accounts_user_username_ci_unique",
             ),
         ]
+        indexes = [
+            # A hash index: a key can outgrow a B-tree entry (150 Hangul syllables
+            # decompose to some 3 kB), and it is only ever compared for equality.
+            HashIndex(fields=["username_skeleton"], name="accounts_user_skeleton_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.username
 
     def get_absolute_url(self) -> str:
         return url_with_id("member_detail", self.pk)
+
+    def save(self, *args, **kwargs) -> None:
+        # Every way a name is written (registration, the admin, createsuperuser)
+        # saves the row, so the key follows the name here.
+        self.username_skeleton = username_key(self.username)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "username" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "username_skeleton"}
+        super().save(*args, **kwargs)
 
     @property
     def title(self) -> str:

@@ -227,6 +227,36 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY el
 
 FORUM_POSTS_PER_PAGE = 20
 FORUM_THREADS_PER_PAGE = 25
+# Names members cannot register or be renamed to, nor anything that reads like one
+# ("аdmin" in Cyrillic, "ad.min"): see accounts/validators.py.
+FORUM_RESERVED_USERNAMES = [
+    "admin",
+    "administrator",
+    "moderator",
+    "mod",
+    "staff",
+    "system",
+    "root",
+    "support",
+    "help",
+    "official",
+    "owner",
+    "sysop",
+    "webmaster",
+    "postmaster",
+    "hostmaster",
+    "abuse",
+    "security",
+    "noreply",
+    "anonymous",
+    "guest",
+    "everyone",
+    "nobody",
+    "null",
+    FORUM_SITE_NAME,
+]
+# Images a signature may hold: it is shown under every post its author writes.
+FORUM_SIGNATURE_MAX_IMAGES = 1
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploads (config/uploads.py): a body over UPLOAD_MAX_REQUEST_BYTES (a form's fields
 # and files together) is refused with a 413 page before any of it is read; each file
