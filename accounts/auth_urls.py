@@ -7,21 +7,39 @@ from django.contrib.auth import views as auth
 from django.http import HttpResponse, HttpResponseRedirect
 from django.urls import path
 
-from accounts import tasks
+from accounts import ratelimit, tasks
+from accounts.http import client_ip
 
 
 class PasswordResetView(auth.PasswordResetView):
     """Django's form; the mail is queued for the worker, for unknown addresses too."""
 
     def form_valid(self, form) -> HttpResponse:
+        email = form.cleaned_data["email"]
+        try:
+            ratelimit.RESET_MAILS_PER_ADDRESS.spend(client_ip(self.request))
+            ratelimit.RESET_MAILS_PER_EMAIL.spend(email.strip().lower())
+        except ratelimit.RateLimited as refusal:
+            form.add_error(None, str(refusal))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
         # Every valid request queues the same task, which looks the address up in
         # the worker: the answer takes as long whether or not a member has it.
         tasks.send_password_reset_mail.enqueue(
-            email=form.cleaned_data["email"],
+            email=email,
             domain=self.request.get_host(),
             use_https=self.request.is_secure(),
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+class PasswordResetConfirmView(auth.PasswordResetConfirmView):
+    """Django's view; a new password also lifts a login lockout on the account."""
+
+    def form_valid(self, form) -> HttpResponse:
+        response = super().form_valid(form)
+        # Whoever locked the account out by guessing cannot keep its owner out.
+        ratelimit.unlock_account(form.user.get_username())
+        return response
 
 
 def _form(heading: str, button: str, intro: str = "") -> dict:
@@ -92,7 +110,7 @@ urlpatterns = [
     ),
     path(
         "password/reset/<uidb64>/<token>/",
-        auth.PasswordResetConfirmView.as_view(
+        PasswordResetConfirmView.as_view(
             **_form("Choose a new password", "Set password")
         ),
         name="password_reset_confirm",

@@ -9,10 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from accounts import services
+from accounts import ratelimit, services
 from accounts.cards import author_card
 from accounts.forms import EmailChangeForm, ProfileForm, RegistrationForm
-from accounts.http import AuthedRequest
+from accounts.http import AuthedRequest, client_ip
 
 
 @require_http_methods(["GET", "POST"])
@@ -22,9 +22,14 @@ def register(request: HttpRequest) -> HttpResponse:
     form = RegistrationForm(request.POST if request.method == "POST" else None)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     user = None
+    status = 200
     if form.is_valid():
         try:
+            ratelimit.REGISTRATIONS.spend(client_ip(request))
             user = form.save()
+        except ratelimit.RateLimited as refusal:
+            form.add_error(None, str(refusal))
+            status = 429
         except IntegrityError:
             # Two submissions of the same form raced past the uniqueness checks.
             form.add_error(
@@ -50,6 +55,7 @@ def register(request: HttpRequest) -> HttpResponse:
             "heading": "Register",
             "button": "Create account",
         },
+        status=status,
     )
 
 

@@ -5,6 +5,7 @@ with DATABASE_URL unset the project starts its own embedded PostgreSQL.
 """
 
 import os
+from datetime import timedelta
 from email.utils import formataddr
 from pathlib import Path
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "accounts",
     "forum",
     "ops",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "config.uploads.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a login refused by django-axes into the login form with a notice.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -147,6 +151,11 @@ else:
     }
 
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out account or address before any password is checked.
+    "accounts.ratelimit.LoginLockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 _validation = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_validation}.UserAttributeSimilarityValidator"},
@@ -325,3 +334,47 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # django-tasks, queued in PostgreSQL and run by `manage.py db_worker` (make run starts
 # one; docker compose has a worker service). Tests swap in the immediate backend.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Rate limits and flood control. Counters live in the default cache: Redis with
+# REDIS_URL, shared by every process; without it each process counts alone.
+# Seconds a member waits between two posts, and between two new threads (0: off).
+# Moderators are not held back.
+FORUM_POST_INTERVAL_SECONDS = env_int("FORUM_POST_INTERVAL_SECONDS", 15)
+FORUM_THREAD_INTERVAL_SECONDS = env_int("FORUM_THREAD_INTERVAL_SECONDS", 120)
+# Accounts registered from one address in an hour.
+ACCOUNTS_REGISTRATIONS_PER_ADDRESS_PER_HOUR = env_int(
+    "ACCOUNTS_REGISTRATIONS_PER_ADDRESS_PER_HOUR", 5
+)
+# Password-reset mails asked for from one address, and for one email, in an hour.
+ACCOUNTS_RESET_MAILS_PER_ADDRESS_PER_HOUR = env_int(
+    "ACCOUNTS_RESET_MAILS_PER_ADDRESS_PER_HOUR", 5
+)
+ACCOUNTS_RESET_MAILS_PER_EMAIL_PER_HOUR = env_int(
+    "ACCOUNTS_RESET_MAILS_PER_EMAIL_PER_HOUR", 3
+)
+# Confirmation mails (verification resends, email changes) per member in an hour.
+ACCOUNTS_CONFIRMATION_MAILS_PER_HOUR = env_int(
+    "ACCOUNTS_CONFIRMATION_MAILS_PER_HOUR", 3
+)
+# Failed logins, counted per account and per address, before logins are refused
+# for LOGIN_LOCKOUT_MINUTES after the last failure. A password reset clears the
+# account's count (accounts.ratelimit, django-axes).
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+# django-axes counts in Redis when there is one; a per-process memory cache would
+# let each gunicorn worker count alone, so without Redis it counts in PostgreSQL.
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler"
+    if os.environ.get("REDIS_URL")
+    else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "accounts.http.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.ratelimit.login_account_key"
+AXES_LOCKOUT_CALLABLE = "accounts.ratelimit.login_lockout_response"
+# Failed attempts only: no row for every successful login, no admin pages.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ADMIN = False
+AXES_VERBOSE = False

@@ -11,6 +11,7 @@ from django.db.models.expressions import Combinable
 from django.utils import timezone
 
 import markup
+from accounts import ratelimit
 from accounts.mentions import members_in_database
 from accounts.models import User
 from accounts.services import move_post_count
@@ -29,6 +30,23 @@ def _existing_submission(author: User, token: uuid.UUID | None) -> Post | None:
     if token is None:
         return None
     return Post.objects.filter(author=author, submission_token=token).first()
+
+
+POST_INTERVAL = ratelimit.Interval(
+    "post", "FORUM_POST_INTERVAL_SECONDS", "You are posting too quickly."
+)
+THREAD_INTERVAL = ratelimit.Interval(
+    "thread", "FORUM_THREAD_INTERVAL_SECONDS", "You started a thread a moment ago."
+)
+
+
+def _hold_back_flood(author: User, *intervals: ratelimit.Interval) -> None:
+    """Members wait between posts (raises RateLimited); moderators never do."""
+    # After the repeat check, so a form sent twice still lands on its post. The
+    # claim is made before the write commits: a write that then fails costs the
+    # member one interval, and two posts sent at once cannot both pass.
+    if not permissions.is_moderator(author):
+        ratelimit.claim(*intervals, subject=author.pk)
 
 
 def _older_last_post_than(post: Post) -> Q:
@@ -85,6 +103,7 @@ def start_thread(
         raise PermissionDenied("You may not start threads.")
     if existing := _existing_submission(author, submission_token):
         return existing.thread
+    _hold_back_flood(author, THREAD_INTERVAL, POST_INTERVAL)
     thread = Thread.objects.create(
         board=board, author=author, title=title, slug=make_slug(title), last_position=1
     )
@@ -129,6 +148,7 @@ def post_reply(
         raise PermissionDenied("This thread does not accept replies.")
     if existing := _existing_submission(author, submission_token):
         return existing
+    _hold_back_flood(author, POST_INTERVAL)
     post = Post.objects.create(
         thread=thread,
         author=author,

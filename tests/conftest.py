@@ -3,6 +3,7 @@ import os
 
 import pytest
 from django.apps import apps as django_apps
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
@@ -35,6 +36,10 @@ def _fast_password_hasher():
 def _quiet_settings(settings):
     # View counts are flushed by tests that want them, never in the middle of another.
     settings.FORUM_VIEW_FLUSH_SECONDS = 10**9
+    # Members post in quick succession all through the suite; the flood-control
+    # tests (tests/forum/test_flood_control.py) switch the intervals back on.
+    settings.FORUM_POST_INTERVAL_SECONDS = 0
+    settings.FORUM_THREAD_INTERVAL_SECONDS = 0
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Tasks run at once, in the test's thread; tests about queueing use
     # tests.conftest.database_queue and run the worker themselves.
@@ -47,6 +52,13 @@ def _quiet_settings(settings):
             "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    # Rate-limit and failed-login counters live in the cache, which outlives a
+    # test: 127.0.0.1 would run out of registrations halfway through the suite.
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

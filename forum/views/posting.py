@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import ratelimit
 from accounts.http import AuthedRequest, client_ip
 from accounts.models import User
 from forum import permissions, quoting, services
@@ -57,6 +58,7 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
     board = get_object_or_404(Board.objects.select_related("category"), slug=slug)
     form = ThreadForm(request.POST if request.method == "POST" else None)
     allowed = permissions.can_start_thread(request.user, board)
+    status = 200 if allowed else 403
     preview = ""
     if not allowed:
         messages.error(request, _refusal_reason(request.user))
@@ -74,13 +76,16 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
             )
         except PermissionDenied as refusal:
             messages.error(request, str(refusal))
+        except ratelimit.RateLimited as refusal:
+            form.add_error(None, str(refusal))  # the typed thread stays in the form
+            status = 429
         else:
             return redirect(thread)
     return render(
         request,
         "forum/thread_form.html",
         {"board": board, "form": form, "preview": preview},
-        status=200 if allowed else 403,
+        status=status,
     )
 
 
@@ -96,6 +101,7 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
             initial={"body": quoting.quote_posts(quoted)} if quoted else None
         )
     allowed = permissions.can_reply(request.user, thread)
+    status = 200 if allowed else 403
     preview = ""
     if not allowed:
         messages.error(request, _refusal_reason(request.user, thread))
@@ -112,14 +118,17 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
             )
         except PermissionDenied as refusal:
             messages.error(request, str(refusal))
-            allowed = False
+            status = 403
+        except ratelimit.RateLimited as refusal:
+            form.add_error(None, str(refusal))  # the typed reply stays in the form
+            status = 429
         else:
             return redirect(post.get_thread_url())
     return render(
         request,
         "forum/reply_form.html",
         {"thread": thread, "board": thread.board, "form": form, "preview": preview},
-        status=200 if allowed else 403,
+        status=status,
     )
 
 
