@@ -19,7 +19,15 @@ from django.http import HttpRequest
 from accounts.admin import UserAdmin
 from accounts.models import Tier, User
 from forum import moderation, services
-from forum.models import Board, Category, ModerationAction, Post, PostRevision, Thread
+from forum.models import (
+    Board,
+    BoardPermission,
+    Category,
+    ModerationAction,
+    Post,
+    PostRevision,
+    Thread,
+)
 
 
 @admin.register(Category)
@@ -30,8 +38,41 @@ class CategoryAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+PERMISSION_COLUMNS = [
+    "view_board",
+    "read_threads",
+    "start_threads",
+    "reply",
+    "edit_own",
+    "edit_window_minutes",
+    "delete_own",
+    "moderate",
+]
+
+
+class BoardPermissionInline(admin.TabularInline):
+    """This board's overrides; an empty choice inherits the forum-wide rule."""
+
+    model = BoardPermission
+    extra = 0
+    fields = ["audience", "group", *PERMISSION_COLUMNS]
+    autocomplete_fields = ["group"]
+    verbose_name = "permission override"
+
+
+@admin.register(BoardPermission)
+class BoardPermissionAdmin(admin.ModelAdmin):
+    """Forum-wide rules per audience and every board's overrides, in one list."""
+
+    list_display = ["__str__", "audience", "board", *PERMISSION_COLUMNS]
+    list_filter = ["audience", "board", "group"]
+    list_select_related = ["board", "group"]
+    autocomplete_fields = ["board", "group"]
+
+
 @admin.register(Board)
 class BoardAdmin(admin.ModelAdmin):
+    inlines = [BoardPermissionInline]
     list_display = [
         "name",
         "category",

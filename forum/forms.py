@@ -133,11 +133,13 @@ class MoveThreadForm(forms.Form):
         queryset=None, empty_label=None, help_text="The board the thread moves to."
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, moderator, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["board"].queryset = Board.objects.select_related(
-            "category"
-        ).order_by("category__position", "position", "id")
+        self.fields["board"].queryset = (
+            Board.objects.moderated_by(moderator)
+            .select_related("category")
+            .order_by("category__position", "position", "id")
+        )
         self.fields["board"].label_from_instance = lambda board: (
             f"{board.category.name} › {board.name}"
         )

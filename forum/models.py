@@ -75,6 +75,64 @@ class Board(models.Model):
             ancestor = ancestor.parent
 
 
+class BoardPermission(models.Model):
+    """What one audience may do, forum-wide (no board) or on one board.
+
+    An empty choice inherits: a board's row from the forum-wide row of the same
+    audience, that one from the built-in defaults (forum/access.py). A member may do
+    what any of their audiences may: a private board revokes "view" for registered
+    members on that board and grants it to a group.
+    """
+
+    class Audience(models.TextChoices):
+        GUESTS = "guests", "Guests (not logged in)"
+        MEMBERS = "members", "Registered members"
+        GROUP = "group", "Members of a group"
+
+    board = models.ForeignKey(
+        Board,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="permissions",
+        help_text="Empty: the forum-wide rule for this audience.",
+    )
+    audience = models.CharField(max_length=10, choices=Audience.choices)
+    group = models.ForeignKey(
+        "auth.Group", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    view_board = models.BooleanField(null=True, blank=True)
+    read_threads = models.BooleanField(null=True, blank=True)
+    start_threads = models.BooleanField(null=True, blank=True)
+    reply = models.BooleanField(null=True, blank=True)
+    edit_own = models.BooleanField(null=True, blank=True)
+    delete_own = models.BooleanField(null=True, blank=True)
+    moderate = models.BooleanField(null=True, blank=True)
+    edit_window_minutes = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="How long after posting members may edit; empty: no limit.",
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["board", "audience", "group"],
+                name="forum_boardpermission_one_row_per_audience",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=Q(audience="group", group__isnull=False)
+                | (~Q(audience="group") & Q(group__isnull=True)),
+                name="forum_boardpermission_group_iff_group_audience",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        who = self.group.name if self.group_id else self.get_audience_display()
+        return f"{who} on {self.board or 'every board'}"
+
+
 class Thread(models.Model):
     board = models.ForeignKey(Board, on_delete=models.PROTECT, related_name="threads")
     author = models.ForeignKey(

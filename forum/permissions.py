@@ -1,8 +1,17 @@
-"""Who may do what: plain functions of user and object, no queries, no writes."""
+"""Who may do what: plain functions of user and object, no writes.
+
+Board permissions come from ``access.for_user``, read once per request; nothing
+else here queries.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from forum import access
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -34,68 +43,128 @@ def can_ban(actor: User, member: User) -> bool:
 
 
 def can_post(user: User | AnonymousUser) -> bool:
-    """Active members who are not banned may write."""
+    """Active members who are not banned, and confirmed their email address where
+    the site asks for it, may write."""
     return bool(
-        user.is_authenticated and user.is_active and not user.is_currently_banned
+        user.is_authenticated
+        and user.is_active
+        and not user.is_currently_banned
+        and not user.needs_email_verification
+    )
+
+
+def moderates(user: User | AnonymousUser, board_id: int) -> bool:
+    """Moderators of every board, and members granted "moderate" on this one."""
+    if is_moderator(user):
+        return True
+    return can_post(user) and access.for_user(user).can(board_id, "moderate")
+
+
+def can_view_board(user: User | AnonymousUser, board: Board) -> bool:
+    """A board and the titles of its threads are for those granted "view board"."""
+    return access.for_user(user).can(board.pk, "view_board") or moderates(
+        user, board.pk
     )
 
 
 def can_start_thread(user: User | AnonymousUser, board: Board) -> bool:
-    """Any member who may post can start a thread on any board."""
-    return can_post(user)
+    """Members who may post and are granted "start threads" on the board."""
+    return (
+        can_post(user)
+        and can_view_board(user, board)
+        and (
+            access.for_user(user).can(board.pk, "start_threads")
+            or moderates(user, board.pk)
+        )
+    )
 
 
 def can_view_thread(user: User | AnonymousUser, thread: Thread) -> bool:
-    """Deleted threads are visible to moderators only."""
-    return not thread.is_deleted or is_moderator(user)
+    """Threads are read where "read threads" is granted; deleted ones by moderators."""
+    if moderates(user, thread.board_id):
+        return True
+    board_access = access.for_user(user)
+    return (
+        not thread.is_deleted
+        and board_access.can(thread.board_id, "view_board")
+        and board_access.can(thread.board_id, "read_threads")
+    )
 
 
 def can_reply(user: User | AnonymousUser, thread: Thread) -> bool:
-    """Members reply to open threads, moderators to locked ones; none to deleted."""
+    """Members reply to open threads where granted; moderators to locked ones too;
+    nobody to deleted ones."""
     if not can_post(user) or thread.is_deleted:
         return False
-    return not thread.is_locked or is_moderator(user)
-
-
-def can_edit_post(user: User | AnonymousUser, post: Post) -> bool:
-    """Authors edit their own live posts in open threads; moderators edit any post."""
-    if is_moderator(user):
+    if moderates(user, thread.board_id):
         return True
+    return (
+        not thread.is_locked
+        and can_view_thread(user, thread)
+        and access.for_user(user).can(thread.board_id, "reply")
+    )
+
+
+def _own_live_post(user: User | AnonymousUser, post: Post, permission: str) -> bool:
+    board_id = post.thread.board_id
     return (
         can_post(user)
         and post.author_id == user.pk
         and not post.is_deleted
         and not post.thread.is_locked
+        and can_view_thread(user, post.thread)
+        and access.for_user(user).can(board_id, permission)
+    )
+
+
+def can_edit_post(user: User | AnonymousUser, post: Post) -> bool:
+    """Authors edit their own live posts in open threads, within the board's edit
+    window; moderators of the board edit any post."""
+    if moderates(user, post.thread.board_id):
+        return True
+    if not _own_live_post(user, post, "edit_own"):
+        return False
+    window = access.for_user(user).edit_window(post.thread.board_id)
+    return window is None or (
+        post.created_at is not None
+        and timezone.now() - post.created_at <= timedelta(minutes=window)
     )
 
 
 def can_rename_thread(user: User | AnonymousUser, thread: Thread) -> bool:
     """The thread's starter renames it while it is open; moderators always may."""
-    if is_moderator(user):
+    if moderates(user, thread.board_id):
         return True
-    return can_post(user) and thread.author_id == user.pk and not thread.is_locked
+    return (
+        can_post(user)
+        and thread.author_id == user.pk
+        and not thread.is_locked
+        and can_view_thread(user, thread)
+    )
 
 
 def can_view_history(user: User | AnonymousUser, post: Post) -> bool:
-    """Edit histories are for moderators."""
-    return is_moderator(user)
+    """Edit histories are for the board's moderators."""
+    return moderates(user, post.thread.board_id)
 
 
 def can_delete_post(user: User | AnonymousUser, post: Post) -> bool:
-    """Authors delete their own posts; moderators delete any."""
-    return can_edit_post(user, post)
+    """Authors delete their own live posts where granted; moderators delete any."""
+    return moderates(user, post.thread.board_id) or _own_live_post(
+        user, post, "delete_own"
+    )
 
 
 def can_moderate(user: User | AnonymousUser, thread: Thread) -> bool:
-    """Locking, sticking and moving are for moderators."""
-    return is_moderator(user)
+    """Locking, sticking and moving are for the board's moderators."""
+    return moderates(user, thread.board_id)
 
 
 def can_restore_post(user: User | AnonymousUser, post: Post) -> bool:
     """Only moderators bring a deleted post back, even the author's own."""
-    return is_moderator(user)
+    return moderates(user, post.thread.board_id)
 
 
 def can_delete_thread(user: User | AnonymousUser, thread: Thread) -> bool:
     """Only moderators delete or restore a whole thread, others' replies included."""
-    return is_moderator(user)
+    return moderates(user, thread.board_id)

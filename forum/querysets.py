@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
-from forum import permissions
+from forum import access, permissions
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -18,6 +18,21 @@ LAST_POST_TEXT = ("last_post__body", "last_post__body_html")
 
 
 class BoardQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> BoardQuerySet:
+        """Boards the visitor may see (board permissions)."""
+        if permissions.is_moderator(user):
+            return self
+        return self.filter(access.for_user(user).board_filter("pk"))
+
+    def moderated_by(self, user: User) -> BoardQuerySet:
+        """Boards the member moderates: every board for forum-wide moderators."""
+        if permissions.is_moderator(user):
+            return self
+        mine = access.for_user(user).moderated_filter("pk")
+        if mine is None or not permissions.can_post(user):
+            return self.none()
+        return self.filter(mine)
+
     def for_index(self) -> BoardQuerySet:
         """Boards with their category and last post (thread and author) in one query."""
         return (
@@ -29,9 +44,15 @@ class BoardQuerySet(models.QuerySet):
 
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ThreadQuerySet:
+        """Threads in boards the visitor sees; deleted ones where they moderate."""
         if permissions.is_moderator(user):
             return self
-        return self.filter(is_deleted=False)
+        board_access = access.for_user(user)
+        live = models.Q(is_deleted=False)
+        moderated = board_access.moderated_filter() if user.is_authenticated else None
+        return self.filter(
+            board_access.board_filter(), live if moderated is None else live | moderated
+        )
 
     def by_activity(self) -> ThreadQuerySet:
         """Sticky threads first, then by latest activity (the board page index)."""
@@ -52,7 +73,7 @@ class ThreadQuerySet(models.QuerySet):
         """
         threads = self.filter(board=board).visible_to(user)
         # The counter counts live threads: exact unless deleted ones are listed too.
-        total = None if permissions.is_moderator(user) else board.thread_count
+        total = None if permissions.moderates(user, board.pk) else board.thread_count
         if total is not None and offset > total // 2:
             start = max(total - offset - limit, 0)
             ids = threads.order_by("is_sticky", "last_post_at", "id").values("pk")[
@@ -76,6 +97,16 @@ POST_BLOCK_FIELDS = (
 
 
 class PostQuerySet(models.QuerySet):
+    def visible_to(self, user: User) -> PostQuerySet:
+        """Live posts of live threads in boards where the visitor reads threads."""
+        live = self.filter(is_deleted=False, thread__is_deleted=False)
+        if permissions.is_moderator(user):
+            return live
+        readable = access.for_user(user).board_filter(
+            "thread__board_id", permission="read_threads"
+        )
+        return live.filter(readable)
+
     def with_author_cards(self) -> PostQuerySet:
         return self.select_related(*AUTHOR_CARD, "edited_by", "deleted_by")
 

@@ -17,7 +17,7 @@ from forum import cache
 from forum.models import Post, Thread
 
 # What the per-viewer controls read from each post, besides its pk.
-CONTROL_FIELDS = ("author_id", "is_deleted", "edited_at", "position")
+CONTROL_FIELDS = ("author_id", "is_deleted", "created_at", "edited_at", "position")
 
 
 def _template(name: str):

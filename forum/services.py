@@ -209,7 +209,7 @@ def _rename(thread: Thread, actor: User, title: str) -> None:
     thread.title = title
     thread.slug = make_slug(title)
     thread.save(update_fields=["title", "slug"])
-    if permissions.is_moderator(actor) and actor.pk != thread.author_id:
+    if permissions.moderates(actor, thread.board_id) and actor.pk != thread.author_id:
         _record(actor, "rename", thread=thread)
 
 
@@ -443,6 +443,8 @@ def move_thread(*, thread: Thread, moderator: User, board: Board) -> Thread:
     thread = Thread.objects.select_for_update().get(pk=thread.pk)
     if not permissions.can_moderate(moderator, thread):
         raise PermissionDenied("Only moderators may move threads.")
+    if not permissions.moderates(moderator, board.pk):
+        raise PermissionDenied("You may only move threads to boards you moderate.")
     if thread.board_id == board.pk:
         return thread
     source_id = thread.board_id

@@ -36,13 +36,15 @@ def member_detail(request: HttpRequest, key: str) -> HttpResponse:
     posts_page = _page_number(request.GET.get("posts_page"))
     threads_page = _page_number(request.GET.get("threads_page"))
     recent_posts, more_posts = _slice_page(
-        Post.objects.filter(author=member, is_deleted=False, thread__is_deleted=False)
+        Post.objects.visible_to(request.user)
+        .filter(author=member)
         .select_related("thread")
         .order_by("-created_at", "-id"),
         posts_page,
     )
     recent_threads, more_threads = _slice_page(
-        Thread.objects.filter(author=member, is_deleted=False)
+        Thread.objects.visible_to(request.user)
+        .filter(author=member, is_deleted=False)
         .select_related("board")
         .order_by("-created_at", "-id"),
         threads_page,

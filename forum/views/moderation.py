@@ -51,6 +51,7 @@ def thread_move(request: AuthedRequest, thread_id: int) -> HttpResponse:
     form = MoveThreadForm(
         request.POST if request.method == "POST" else None,
         initial={"board": thread.board_id},
+        moderator=request.user,
     )
     if request.method == "POST" and form.is_valid():
         services.move_thread(

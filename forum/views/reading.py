@@ -14,7 +14,7 @@ from forum.pagination import PageWindow, num_pages, resolve_page
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    boards = Board.objects.for_index()
+    boards = Board.objects.visible_to(request.user).for_index()
     # Ids grow with join time, so the primary key finds the newest member without
     # sorting every member; the count is cached until the next one joins.
     newest_member = User.objects.filter(is_active=True).order_by("-pk").first()
@@ -58,7 +58,8 @@ def _forum_list(boards: list[Board]) -> dict:
 
 def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
     board = get_object_or_404(
-        Board.objects.select_related("category", "parent"), slug=slug
+        Board.objects.visible_to(request.user).select_related("category", "parent"),
+        slug=slug,
     )
     per_page = settings.FORUM_THREADS_PER_PAGE
     page, must_redirect = resolve_page(
@@ -75,7 +76,9 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "board": board,
             "subboards": rendering.board_rows(
-                board.children.select_related("last_post__thread", "last_post__author")
+                board.children.visible_to(request.user).select_related(
+                    "last_post__thread", "last_post__author"
+                )
             ),
             # Called, so the rows are read and rendered, only when the cached list
             # is missing or stale.
@@ -102,7 +105,7 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
     posts = Post.objects.page_of(thread, page, settings.FORUM_POSTS_PER_PAGE)
     viewcounts.record_view(thread.pk)
     can_reply = permissions.can_reply(request.user, thread)
-    is_moderator = permissions.is_moderator(request.user)
+    is_moderator = permissions.can_moderate(request.user, thread)
     return render(
         request,
         "forum/thread_detail.html",
