@@ -55,7 +55,9 @@ def _quoted_posts(request: HttpRequest, thread: Thread) -> list[Post]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
-    board = get_object_or_404(Board.objects.select_related("category"), slug=slug)
+    board = get_object_or_404(
+        Board.objects.visible_to(request.user).select_related("category"), slug=slug
+    )
     form = ThreadForm(request.POST if request.method == "POST" else None)
     allowed = permissions.can_start_thread(request.user, board)
     status = 200 if allowed else 403
@@ -233,7 +235,9 @@ def post_delete(request: AuthedRequest, post_id: int) -> HttpResponse:
         else:
             messages.success(request, "The post was deleted.")
             post.thread.refresh_from_db()
-            if post.thread.is_deleted and not permissions.is_moderator(request.user):
+            if post.thread.is_deleted and not permissions.can_moderate(
+                request.user, post.thread
+            ):
                 return redirect(post.thread.board)
             return redirect(post.get_thread_url())
     return render(
