@@ -240,6 +240,12 @@ class Post(models.Model):
             models.Index(
                 fields=["author", "-created_at"], name="forum_post_author_recent"
             ),
+            # Moderators look up who else posted from an address.
+            models.Index(
+                fields=["ip_address"],
+                name="forum_post_ip_address",
+                condition=Q(ip_address__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -306,3 +312,94 @@ class ModerationAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.actor_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Report(models.Model):
+    """A member's report of a post or of a member, waiting for a moderator."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        RESOLVED = "resolved", "Resolved"
+        REJECTED = "rejected", "Rejected"
+
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    post = models.ForeignKey(
+        Post, null=True, blank=True, on_delete=models.CASCADE, related_name="reports"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reports_about",
+        help_text="The reported member (for a post: its author).",
+    )
+    # Kept on the row so the queue filters by board without joining the post.
+    board = models.ForeignKey(
+        Board, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One open report per member and target: a second one adds nothing.
+            models.UniqueConstraint(
+                fields=["reporter", "post"],
+                condition=Q(status="open", post__isnull=False),
+                name="forum_report_one_open_per_post",
+            ),
+            models.UniqueConstraint(
+                fields=["reporter", "member"],
+                condition=Q(status="open", post__isnull=True),
+                name="forum_report_one_open_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(post__isnull=True, board__isnull=True)
+                | Q(post__isnull=False, board__isnull=False),
+                name="forum_report_board_iff_post",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "board"], name="forum_report_status_board"),
+        ]
+
+    def __str__(self) -> str:
+        what = f"post {self.post_id}" if self.post_id else f"member {self.member_id}"
+        return f"Report #{self.pk} of {what}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("forum:report_detail", args=[self.pk])
+
+
+class ReportComment(models.Model):
+    """A moderator's note on a report, resolving or rejecting comments included."""
+
+    report = models.ForeignKey(
+        Report, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment on report {self.report_id}"
