@@ -1,6 +1,7 @@
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractUser
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.indexes import HashIndex
 from django.db import models
 from django.utils import timezone
@@ -34,10 +35,21 @@ class Tier(models.Model):
         return self.name
 
 
+class MemberManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # Whoever runs createsuperuser (or ensure_admin) vouches for the address.
+        extra_fields.setdefault("email_verified", True)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
     """A member. Profile fields live on this row so an author card is one join away."""
 
     email = models.EmailField("email address", unique=True)
+    email_verified = models.BooleanField(
+        default=False,
+        help_text="The member followed the confirmation link mailed to this address.",
+    )
     avatar = models.ImageField(upload_to="avatars/", blank=True)
     custom_title = models.CharField(max_length=60, blank=True)
     tier = models.ForeignKey(
@@ -73,6 +85,8 @@ class User(AbstractUser):
     # The username's confusable skeleton, case-folded (accounts/skeleton.py): a new
     # name whose key is taken reads like a member's and is refused in one query.
     username_skeleton = models.TextField(editable=False, default="")
+
+    objects = MemberManager()
 
     class Meta:
         constraints = [
@@ -123,6 +137,11 @@ class User(AbstractUser):
         """The later of the last recorded visit and the last login."""
         seen = [t for t in (self.last_seen_at, self.last_login) if t is not None]
         return max(seen, default=None)
+
+    @property
+    def needs_email_verification(self) -> bool:
+        """Unconfirmed, where the site asks members to confirm before posting."""
+        return settings.ACCOUNTS_REQUIRE_VERIFIED_EMAIL and not self.email_verified
 
     @property
     def is_currently_banned(self) -> bool:

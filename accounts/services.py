@@ -9,8 +9,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, OuterRef, Q, Subquery
 from django.db.models.expressions import Combinable
+from django.urls import reverse
 
 import markup
+from accounts import confirmation, tasks
 from accounts.mentions import members_in_database
 from accounts.models import Tier, User
 
@@ -33,9 +35,16 @@ def earned_tier(post_count: int) -> Tier | None:
 
 
 @transaction.atomic
-def register_member(*, username: str, email: str, password: str) -> User:
+def register_member(
+    *, username: str, email: str, password: str, email_verified: bool = False
+) -> User:
     """Create a member on the first rung of the ladder."""
-    user = User(username=username, email=email, tier=earned_tier(0))
+    user = User(
+        username=username,
+        email=email,
+        email_verified=email_verified,
+        tier=earned_tier(0),
+    )
     user.set_password(password)
     user.save()
     return user
@@ -115,12 +124,23 @@ def update_profile(
     return member
 
 
+def send_email_confirmation(*, member: User, email: str, site_root: str) -> None:
+    """Queue a mail to ``email`` with a signed link confirming it for ``member``."""
+    token = confirmation.make_token(member, email)
+    link = site_root + reverse("accounts:email_confirm", args=[token])
+    tasks.send_confirmation_mail.enqueue(
+        email=email, username=member.username, link=link
+    )
+
+
 @transaction.atomic
 def change_email(*, member: User, email: str) -> User:
-    """Change the address password resets go to; banned members may not."""
+    """Make a confirmed address the member's (password resets go there); banned
+    members may not."""
     _refuse_banned(member)
-    User.objects.filter(pk=member.pk).update(email=email)
+    User.objects.filter(pk=member.pk).update(email=email, email_verified=True)
     member.email = email
+    member.email_verified = True
     return member
 
 

@@ -7,6 +7,8 @@ server. Arguments are plain JSON values: the queue stores them in PostgreSQL.
 
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
 from django_tasks import task
 
 
@@ -24,3 +26,18 @@ def send_password_reset_mail(*, email: str, domain: str, use_https: bool) -> int
         extra_email_context={"site_name": settings.FORUM_SITE_NAME},
     )
     return len(members)
+
+
+@task()
+def send_confirmation_mail(*, email: str, username: str, link: str) -> None:
+    """Mail a member the link that confirms ``email`` is theirs."""
+    context = {
+        "username": username,
+        "email": email,
+        "link": link,
+        "site_name": settings.FORUM_SITE_NAME,
+        "days": settings.ACCOUNTS_CONFIRMATION_DAYS,
+    }
+    subject = render_to_string("accounts/email_confirm_subject.txt", context)
+    body = render_to_string("accounts/email_confirm_email.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [email])

@@ -7,9 +7,9 @@ from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import ratelimit, services
+from accounts import confirmation, ratelimit, services
 from accounts.cards import author_card
 from accounts.forms import EmailChangeForm, ProfileForm, RegistrationForm
 from accounts.http import AuthedRequest, client_ip
@@ -37,15 +37,15 @@ def register(request: HttpRequest) -> HttpResponse:
             )
     if user is not None:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        services.send_email_confirmation(
+            member=user, email=user.email, site_root=_site_root(request)
+        )
         messages.success(
-            request, f"Welcome to {settings.FORUM_SITE_NAME}, {user.username}!"
+            request,
+            f"Welcome to {settings.FORUM_SITE_NAME}, {user.username}! We sent a "
+            f"link to {user.email}: follow it to confirm your address.",
         )
-        safe = url_has_allowed_host_and_scheme(
-            next_url,
-            allowed_hosts={request.get_host()},
-            require_https=request.is_secure(),
-        )
-        return redirect(next_url if safe and next_url else "forum:index")
+        return redirect(_safe_next(request, next_url))
     return render(
         request,
         "registration/register.html",
@@ -57,6 +57,20 @@ def register(request: HttpRequest) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _site_root(request: HttpRequest) -> str:
+    """The scheme and host links in mail start with, as the request reached us."""
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def _safe_next(request: HttpRequest, next_url: str) -> str:
+    safe = url_has_allowed_host_and_scheme(
+        next_url,
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure(),
+    )
+    return next_url if safe and next_url else "forum:index"
 
 
 def _banned_page(request: AuthedRequest, heading: str) -> HttpResponse:
@@ -106,15 +120,24 @@ def email_change(request: AuthedRequest) -> HttpResponse:
     form = EmailChangeForm(
         request.POST if request.method == "POST" else None, member=member
     )
+    status = 200
     if form.is_valid():
+        email = form.cleaned_data["email"]
         try:
-            services.change_email(member=member, email=form.cleaned_data["email"])
-        except IntegrityError:
-            form.add_error(
-                "email", "An account with this email address already exists."
-            )
+            ratelimit.CONFIRMATION_MAILS.spend(member.pk)
+        except ratelimit.RateLimited as refusal:
+            form.add_error(None, str(refusal))
+            status = 429
         else:
-            messages.success(request, "Your email address is changed.")
+            # The address changes when its owner follows the link mailed to it.
+            services.send_email_confirmation(
+                member=member, email=email, site_root=_site_root(request)
+            )
+            messages.success(
+                request,
+                f"We sent a confirmation link to {email}. Your address stays "
+                f"{member.email} until you follow it.",
+            )
             return redirect("accounts:profile_edit")
     return render(
         request,
@@ -125,4 +148,62 @@ def email_change(request: AuthedRequest) -> HttpResponse:
             "button": "Change email",
             "intro": f"Password resets currently go to {member.email}.",
         },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a confirmation link opens; its button (a POST) confirms."""
+    try:
+        found = confirmation.read_token(token)
+    except confirmation.BadLink as problem:
+        return _message(request, "Confirm your email address", str(problem), 400)
+    if request.method == "POST" and not found.is_done:
+        try:
+            services.change_email(member=found.member, email=found.email)
+        except IntegrityError:
+            return _message(
+                request,
+                "Confirm your email address",
+                f"Another account uses {found.email} now; the link cannot be used.",
+                409,
+            )
+        messages.success(request, f"Thank you: {found.email} is confirmed.")
+        return redirect("forum:index")
+    return render(
+        request,
+        "accounts/email_confirm.html",
+        {"confirmation": found},
+    )
+
+
+@login_required
+@require_POST
+def email_confirm_resend(request: AuthedRequest) -> HttpResponse:
+    """Mail the confirmation link again (the notice's button)."""
+    member = request.user
+    next_url = _safe_next(request, request.POST.get("next", ""))
+    if member.email_verified:
+        messages.info(request, "Your email address is confirmed already.")
+        return redirect(next_url)
+    try:
+        ratelimit.CONFIRMATION_MAILS.spend(member.pk)
+    except ratelimit.RateLimited as refusal:
+        return _message(request, "Confirmation link", str(refusal), 429)
+    services.send_email_confirmation(
+        member=member, email=member.email, site_root=_site_root(request)
+    )
+    messages.success(request, f"We sent a new confirmation link to {member.email}.")
+    return redirect(next_url)
+
+
+def _message(
+    request: HttpRequest, heading: str, text: str, status: int
+) -> HttpResponse:
+    return render(
+        request,
+        "registration/_message_page.html",
+        {"heading": heading, "message": text},
+        status=status,
     )

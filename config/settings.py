@@ -378,3 +378,9 @@ AXES_LOCKOUT_CALLABLE = "accounts.ratelimit.login_lockout_response"
 AXES_DISABLE_ACCESS_LOG = True
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
+
+# Email verification: a new member confirms their address through a signed link
+# that expires after ACCOUNTS_CONFIRMATION_DAYS; until then they read but cannot
+# post. A changed address counts once its new owner follows the link mailed to it.
+ACCOUNTS_REQUIRE_VERIFIED_EMAIL = env_bool("ACCOUNTS_REQUIRE_VERIFIED_EMAIL", True)
+ACCOUNTS_CONFIRMATION_DAYS = env_int("ACCOUNTS_CONFIRMATION_DAYS", 3, minimum=1)

@@ -14,7 +14,10 @@ def make_member(username: str | None = None, **fields) -> User:
     n = next(_seq)
     username = username or f"member{n}"
     user = register_member(
-        username=username, email=f"{username}@example.com", password="correct horse 42"
+        username=username,
+        email=f"{username}@example.com",
+        password="correct horse 42",
+        email_verified=True,
     )
     for name, value in fields.items():
         setattr(user, name, value)

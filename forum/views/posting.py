@@ -265,6 +265,8 @@ def post_restore(request: AuthedRequest, post_id: int) -> HttpResponse:
 def _refusal_reason(user: User, thread: Thread | None = None) -> str:
     if user.is_currently_banned:
         return "Your account is banned from posting."
+    if user.needs_email_verification:
+        return "Confirm your email address first: follow the link we mailed you."
     if thread is not None and thread.is_deleted:
         return "This thread is deleted; it does not accept replies."
     if thread is not None and thread.is_locked:

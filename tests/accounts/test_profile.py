@@ -4,6 +4,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -225,8 +226,12 @@ def test_email_change_needs_the_current_password(client, member, other_member):
     assert "already exists" in taken.content.decode()
     ok = client.post(url, {"email": "new@example.com", "password": "correct horse 42"})
     assert ok.status_code == 302
+    # The new address is mailed a link; the old one stays until it is followed
+    # (tests/accounts/test_email_verification.py).
     member.refresh_from_db()
-    assert member.email == "new@example.com"
+    assert member.email == "alice@example.com"
+    (message,) = mail.outbox
+    assert message.to == ["new@example.com"]
 
 
 def test_profile_edit_links_to_password_and_email_change(client, member):

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from forum.models import Thread
@@ -19,6 +20,12 @@ def register(page, base_url: str, username: str) -> None:
     page.fill("input[name=password2]", "a long and unusual pass 93")
     page.get_by_role("button", name="Create account").click()
     expect(page.locator("nav")).to_contain_text(username)
+    # New members confirm their address before they post: follow the mailed link.
+    (message,) = [m for m in mail.outbox if m.to == [f"{username}@example.com"]]
+    link = re.search(r"https?://\S+/accounts/email/confirm/\S+/", message.body)
+    page.goto(link.group(0))
+    page.get_by_role("button", name="Confirm this address").click()
+    expect(page.locator(".alert-success")).to_contain_text("is confirmed")
 
 
 def test_register_start_thread_and_reply(browser, live_server):
