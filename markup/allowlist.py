@@ -17,6 +17,8 @@ TAGS = frozenset(
     {
         "a",
         "b",
+        # The renderer's own, around a quoted name: members' "<bdi>" is escaped.
+        "bdi",
         "blockquote",
         "br",
         "code",

@@ -281,8 +281,11 @@ class HtmlWriter:
                     '<span class="visually-hidden">Go to the quoted post</span>',
                     "bbquote-jump",
                 )
+            # Isolated: a name written right to left (or holding an RLO) must not
+            # carry "said:" to its other side.
             self.out.append(
-                f'<div class="bbquote-header">{escape(name)} said:{jump}</div>'
+                f'<div class="bbquote-header"><bdi>{escape(name)}</bdi> said:'
+                f"{jump}</div>"
             )
         folded = node.lines > FOLD_LINES or node.length > FOLD_CHARACTERS
         if folded:
@@ -295,7 +298,7 @@ class HtmlWriter:
         self.out.append("</details></blockquote>" if folded else "</blockquote>")
 
     def _collapsed_quote(self, name: str, post_url: str | None) -> None:
-        label = escape(f"[quote: {name}]" if name else "[quote]")
+        label = f"[quote: <bdi>{escape(name)}</bdi>]" if name else "[quote]"
         if post_url:
             label = link(post_url, label, "bblink")
         self.out.append(f'<div class="bbquote-collapsed">{label}</div>')

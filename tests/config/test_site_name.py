@@ -38,7 +38,7 @@ def test_a_members_pages_carry_it_too(client, member):
     client.force_login(member)
     html = client.get(member.get_absolute_url()).content.decode()
     assert brand(html) == ESCAPED
-    assert title(html) == f"alice · {ESCAPED}"
+    assert title(html) == f"&#x2068;alice&#x2069; · {ESCAPED}"  # the name isolated
 
 
 def test_the_password_reset_mail_names_the_site_not_the_host(client, member):

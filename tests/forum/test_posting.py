@@ -129,7 +129,7 @@ def test_author_edits_own_post_and_a_revision_is_kept(
     revision = PostRevision.objects.get(post=reply)
     assert (revision.body, revision.editor) == ("Bob writes here", other_member)
     html = client.get(thread.get_absolute_url()).content.decode()
-    assert "Last edited by bob" in html
+    assert "Last edited by <bdi>bob</bdi>" in html
 
 
 def test_members_cannot_edit_other_peoples_posts(client, thread, reply, member):

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from forum.forms import EditPostForm, ReplyForm, ThreadForm
 from forum.models import Thread
+from tests.factories import make_member, make_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -82,3 +83,16 @@ def test_stored_body_has_no_control_characters(client, thread, other_member):
     post = thread.posts.order_by("-position").first()
     assert post.body == "Hello there\nfriend"
     assert "\x07" not in post.body_html and "\x85" not in post.body_html
+
+
+def test_member_text_is_isolated_next_to_interface_text(client, board):
+    author = make_member("\u0639\u0645\u0631")
+    thread = make_thread(board=board, author=author, title="\u05e9\u05dc\u05d5\u05dd 2")
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert f"<title>&#x2068;{thread.title}&#x2069; · " in page
+    assert f'aria-current="page"><bdi>{thread.title}</bdi></li>' in page
+    assert f'Started by <a href="{author.get_absolute_url()}"><bdi>' in page
+    assert f"<bdi>{author.username}</bdi></a></div>" in page  # the author card
+    listing = client.get(board.get_absolute_url()).content.decode()
+    assert f"<bdi>{thread.title}</bdi></a>" in listing
+    assert f"<bdi>{author.username}</bdi> · " in listing

@@ -232,29 +232,33 @@ def test_block_tags(source, expected):
         (
             '[QUOTE="Alice, post: 123, member: 45"]hi there[/QUOTE]',
             quote_block(
-                "hi there", f"Alice said: {JUMP}", ' data-post="123" data-member="45"'
+                "hi there",
+                f"<bdi>Alice</bdi> said: {JUMP}",
+                ' data-post="123" data-member="45"',
             ),
         ),
         (
             '[quote="Smith, John, post: 123"]x[/quote]',
-            quote_block("x", f"Smith, John said: {JUMP}", ' data-post="123"'),
+            quote_block(
+                "x", f"<bdi>Smith, John</bdi> said: {JUMP}", ' data-post="123"'
+            ),
         ),
         (
             "[quote=Bob]short[/quote]",
-            quote_block("short", "Bob said:"),
+            quote_block("short", "<bdi>Bob</bdi> said:"),
         ),
         (
             "[quote='Bob']short[/quote]",
-            quote_block("short", "Bob said:"),
+            quote_block("short", "<bdi>Bob</bdi> said:"),
         ),
         ("[quote]plain[/quote]", quote_block("plain")),
         (
             '[quote="<b>Eve</b>"]x[/quote]',
-            quote_block("x", "&lt;b&gt;Eve&lt;/b&gt; said:"),
+            quote_block("x", "<bdi>&lt;b&gt;Eve&lt;/b&gt;</bdi> said:"),
         ),
         (
             "[quote]a\n[quote=Bob]b[/quote]\nc[/quote]",
-            quote_block("a" + quote_block("b", "Bob said:") + "c"),
+            quote_block("a" + quote_block("b", "<bdi>Bob</bdi> said:") + "c"),
         ),
         (
             "reply above\n[quote]q[/quote]\nreply below",
@@ -274,7 +278,7 @@ def test_long_quotes_are_folded_behind_click_to_expand():
         assert (
             '<details class="bbquote-fold"><summary>Click to expand…</summary>' in html
         )
-    assert "Bob said:" in by_lines.split("<details")[0]
+    assert "<bdi>Bob</bdi> said:" in by_lines.split("<details")[0]
     assert "<details" not in short
 
 
@@ -288,7 +292,7 @@ def test_quotes_deeper_than_the_cap_collapse_to_a_link():
     assert "deepest" not in html
     assert (
         '<div class="bbquote-collapsed"><a href="/posts/7/" class="bblink" '
-        f"{REL}>[quote: D]</a></div>"
+        f"{REL}>[quote: <bdi>D</bdi>]</a></div>"
     ) in html
     assert '<div class="bbquote-collapsed">[quote]</div>' in html
 

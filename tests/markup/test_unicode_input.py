@@ -55,3 +55,15 @@ def test_combining_marks_after_each_letter_are_counted_apart():
     assert render(word) == f"<p>{word}</p>"
     assert longest_mark_run(word) == 2
     assert limit_combining_marks("e" + "\u0301" * 9, limit=3) == "e\u0301\u0301\u0301"
+
+
+@pytest.mark.parametrize("name", ["\u202eevil", "שרה", "\u2067x", "Bob\u200f", "عمر 2"])
+def test_quote_attribution_isolates_the_name_from_said(name):
+    html = render(f'[quote="{name}"]hi[/quote]')
+    # An RLO stays in the name (bodies keep bidi controls): <bdi> ends its reach.
+    assert f'<div class="bbquote-header"><bdi>{name}</bdi> said:</div>' in html
+
+
+def test_a_member_cannot_write_bdi_markup_of_their_own():
+    html = render("<bdi>x</bdi> [b]y[/b]")
+    assert "<bdi>" not in html and "&lt;bdi&gt;" in html
