@@ -1,6 +1,7 @@
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
+from django.core import signing
 from django.core.validators import URLValidator
 
 import markup
@@ -14,14 +15,74 @@ SIGNATURE_MAX_LINES = 5
 ABOUT_MAX_CHARS = 5000
 
 
+FILL_TIME_SALT = "accounts.registration-form"
+# A token older than this is refused too, so one fetched form cannot sign up for ever.
+FILL_TIME_MAX_AGE = 24 * 3600
+
+
+def fill_time_token() -> str:
+    """A signed "the form was shown now", carried in the registration form."""
+    return signing.TimestampSigner(salt=FILL_TIME_SALT).sign("registration")
+
+
 class RegistrationForm(UserCreationForm):
     email = forms.EmailField(
         help_text="Used for password resets; never shown to other members."
     )
+    # Spam traps. A field people never see (the template hides it; screen readers
+    # read its label), which form-filling robots fill in; and the time the form was
+    # shown, since a robot sends it back faster than anyone can type.
+    homepage_url = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    shown_at = forms.CharField(required=False, widget=forms.HiddenInput)
 
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial["shown_at"] = fill_time_token()
+
+    def clean_homepage_url(self) -> str:
+        if self.cleaned_data["homepage_url"]:
+            raise forms.ValidationError(
+                "This field must stay empty: it is there to catch automated sign-ups."
+            )
+        return ""
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        minimum = settings.ACCOUNTS_REGISTRATION_MIN_SECONDS
+        if minimum <= 0:
+            return cleaned
+        signer = signing.TimestampSigner(salt=FILL_TIME_SALT)
+        token = self.data.get(self.add_prefix("shown_at"), "")
+        try:
+            signer.unsign(token, max_age=FILL_TIME_MAX_AGE)
+        except signing.BadSignature:  # missing, forged, or open for a day
+            self._renew_fill_time()
+            raise forms.ValidationError(
+                "This form could not be checked, or was open too long. "
+                "Please send it again."
+            ) from None
+        try:
+            signer.unsign(token, max_age=minimum)
+        except signing.SignatureExpired:
+            return cleaned  # shown longer ago than the minimum: a person's pace
+        raise forms.ValidationError(
+            "That was faster than a person fills in this form. Check what you "
+            f"typed and send it again in {minimum} seconds."
+        )
+
+    def _renew_fill_time(self) -> None:
+        # The page shown with the error must carry a token that can pass.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("shown_at")] = fill_time_token()
 
     def clean_username(self) -> str:
         username = super().clean_username()  # None once it has reported a clash

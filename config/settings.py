@@ -384,3 +384,6 @@ AXES_VERBOSE = False
 # post. A changed address counts once its new owner follows the link mailed to it.
 ACCOUNTS_REQUIRE_VERIFIED_EMAIL = env_bool("ACCOUNTS_REQUIRE_VERIFIED_EMAIL", True)
 ACCOUNTS_CONFIRMATION_DAYS = env_int("ACCOUNTS_CONFIRMATION_DAYS", 3, minimum=1)
+# Registration spam: a registration form sent back sooner than this many seconds
+# after it was shown is refused, the input kept (0: off).
+ACCOUNTS_REGISTRATION_MIN_SECONDS = env_int("ACCOUNTS_REGISTRATION_MIN_SECONDS", 3)

@@ -40,6 +40,9 @@ def _quiet_settings(settings):
     # tests (tests/forum/test_flood_control.py) switch the intervals back on.
     settings.FORUM_POST_INTERVAL_SECONDS = 0
     settings.FORUM_THREAD_INTERVAL_SECONDS = 0
+    # Tests post the registration form straight away; tests/accounts/
+    # test_registration_spam.py switches the minimum fill time back on.
+    settings.ACCOUNTS_REGISTRATION_MIN_SECONDS = 0
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     # Tasks run at once, in the test's thread; tests about queueing use
     # tests.conftest.database_queue and run the worker themselves.
