@@ -110,6 +110,7 @@ def test_an_unconfirmed_member_reads_but_cannot_post(client, smtp, thread):
     page = client.get(thread.get_absolute_url()).content.decode()
     assert "Confirm your email address to post." in page
     assert 'action="/accounts/email/confirm/"' in page  # the resend button
+    assert "Confirm your email address to reply" in page  # in the reply box
     refused = client.post(f"/threads/{thread.pk}/reply/", {"body": "Me too!"})
     assert refused.status_code == 403
     assert "Confirm your email address first" in refused.content.decode()
