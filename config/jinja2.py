@@ -42,5 +42,6 @@ def environment(**options) -> Environment:
         reltime=forum_tags.reltime,
         can_edit=forum_tags.can_edit,
         can_delete=forum_tags.can_delete,
+        can_report=forum_tags.can_report,
     )
     return env

@@ -88,6 +88,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "config.context_processors.site",
+                "forum.context_processors.moderation",
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
@@ -356,6 +357,8 @@ ACCOUNTS_RESET_MAILS_PER_EMAIL_PER_HOUR = env_int(
 ACCOUNTS_CONFIRMATION_MAILS_PER_HOUR = env_int(
     "ACCOUNTS_CONFIRMATION_MAILS_PER_HOUR", 3
 )
+# Reports a member may file in an hour (posts and members together; 0: no limit).
+FORUM_REPORTS_PER_HOUR = env_int("FORUM_REPORTS_PER_HOUR", 10)
 # Failed logins, counted per account and per address, before logins are refused
 # for LOGIN_LOCKOUT_MINUTES after the last failure. A password reset clears the
 # account's count (accounts.ratelimit, django-axes).

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from accounts.admin import UserAdmin
 from accounts.models import Tier, User
-from forum import moderation, services
+from forum import moderation, reports, services
 from forum.models import (
     Board,
     BoardPermission,
@@ -26,6 +26,8 @@ from forum.models import (
     ModerationAction,
     Post,
     PostRevision,
+    Report,
+    ReportComment,
     Thread,
 )
 
@@ -467,3 +469,99 @@ class MemberAdmin(UserAdmin):
                 pinned_tier=tier,
             ),
         )
+
+
+class ReportActionForm(ActionForm):
+    """The comment recorded with a resolve or reject from the list."""
+
+    comment = forms.CharField(required=False, max_length=2000, label="Comment")
+
+
+class ReportCommentInline(admin.TabularInline):
+    model = ReportComment
+    extra = 0
+    fields = ["created_at", "author", "body"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("author")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    """The report queue. Reports are filed on the site and closed by the actions,
+    so each change leaves its audit row; the rows themselves are read-only."""
+
+    list_display = [
+        "__str__",
+        "status",
+        "reporter",
+        "member",
+        "post",
+        "board",
+        "short_reason",
+        "created_at",
+        "handled_by",
+        "handled_at",
+    ]
+    list_filter = ["status", "board", "created_at"]
+    list_select_related = ["reporter", "member", "post", "board", "handled_by"]
+    # Every field is read-only here: nothing to pick, so nothing to autocomplete.
+    autocomplete_fields: list[str] = []
+    search_fields = ["reason", "reporter__username", "member__username"]
+    fields = [
+        "status",
+        "reporter",
+        "member",
+        "post",
+        "board",
+        "reason",
+        "created_at",
+        "handled_by",
+        "handled_at",
+    ]
+    readonly_fields = fields
+    inlines = [ReportCommentInline]
+    show_full_result_count = False
+    action_form = ReportActionForm
+    actions = ["resolve", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Reason")
+    def short_reason(self, obj: Report) -> str:
+        return obj.reason[:80] + ("…" if len(obj.reason) > 80 else "")
+
+    def _close(self, request: HttpRequest, queryset: QuerySet, verb: str, close):
+        form = ReportActionForm(request.POST)
+        form.is_valid()
+        comment = form.cleaned_data.get("comment", "")
+        done = 0
+        for report in queryset.select_related("post__thread"):
+            try:
+                close(report=report, moderator=request.user, comment=comment)
+            except PermissionDenied as refusal:
+                self.message_user(request, f"{report}: {refusal}", messages.ERROR)
+            except ValidationError as refusal:
+                reason = " ".join(refusal.messages)
+                self.message_user(request, f"{report}: {reason}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, f"{verb}: {done}.", messages.SUCCESS)
+
+    @admin.action(description="Resolve selected reports (comment)")
+    def resolve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._close(request, queryset, "Resolved", reports.resolve_report)
+
+    @admin.action(description="Reject selected reports (comment)")
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._close(request, queryset, "Rejected", reports.reject_report)

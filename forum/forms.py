@@ -143,3 +143,38 @@ class MoveThreadForm(forms.Form):
         self.fields["board"].label_from_instance = lambda board: (
             f"{board.category.name} › {board.name}"
         )
+
+
+class ReportForm(forms.Form):
+    """Why a post or member needs a moderator's look."""
+
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What is wrong with it? Moderators read this.",
+        error_messages={"required": "Say what is wrong, so moderators know."},
+    )
+
+
+class ReportHandleForm(forms.Form):
+    """A moderator's comment on a report, and whether it closes the report."""
+
+    ACTIONS = [
+        ("comment", "Comment only"),
+        ("resolve", "Resolve"),
+        ("reject", "Reject"),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS, initial="comment")
+    comment = forms.CharField(
+        label="Comment",
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("action") == "comment" and not data.get("comment", "").strip():
+            self.add_error("comment", "Write a comment, or resolve or reject.")
+        return data

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
 
     from accounts.models import User
-    from forum.models import Board, Post, Thread
+    from forum.models import Board, Post, Report, Thread
 
 
 def is_moderator(user: User | AnonymousUser) -> bool:
@@ -168,3 +168,27 @@ def can_restore_post(user: User | AnonymousUser, post: Post) -> bool:
 def can_delete_thread(user: User | AnonymousUser, thread: Thread) -> bool:
     """Only moderators delete or restore a whole thread, others' replies included."""
     return moderates(user, thread.board_id)
+
+
+def can_report_post(user: User | AnonymousUser, post: Post) -> bool:
+    """Members who may post report live posts they can read, except their own."""
+    return (
+        can_post(user)
+        and post.author_id != user.pk
+        and not post.is_deleted
+        and can_view_thread(user, post.thread)
+        and not post.thread.is_deleted
+    )
+
+
+def can_report_member(user: User | AnonymousUser, member: User) -> bool:
+    """Members who may post report other active members."""
+    return can_post(user) and member.pk != user.pk and member.is_active
+
+
+def can_handle_report(user: User | AnonymousUser, report: Report) -> bool:
+    """A post's report is for the moderators of the board the post is in now; a
+    member's for forum-wide ones. Reads ``report.post.thread``: fetch it along."""
+    if report.post_id is None:
+        return is_moderator(user)
+    return moderates(user, report.post.thread.board_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forum.views import moderation, posting, reading
+from forum.views import moderation, posting, reading, reports
 
 app_name = "forum"
 urlpatterns = [
@@ -29,4 +29,12 @@ urlpatterns = [
     path("posts/<id:post_id>/delete/", posting.post_delete, name="post_delete"),
     path("posts/<id:post_id>/restore/", posting.post_restore, name="post_restore"),
     path("preview/", posting.preview, name="preview"),
+    path("posts/<id:post_id>/report/", reports.report_post, name="report_post"),
+    path("members/<id:member_id>/report/", reports.report_member, name="report_member"),
+    path("moderation/reports/", reports.report_list, name="report_list"),
+    path(
+        "moderation/reports/<id:report_id>/",
+        reports.report_detail,
+        name="report_detail",
+    ),
 ]

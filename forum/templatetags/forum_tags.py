@@ -34,6 +34,11 @@ def can_delete(post, user) -> bool:
     return permissions.can_delete_post(user, post)
 
 
+@register.filter
+def can_report(post, user) -> bool:
+    return permissions.can_report_post(user, post)
+
+
 # A value no form ever gets: replaced by each form's own token after rendering.
 _TOKEN_PLACEHOLDER = "00000000-0000-4000-8000-000000000000"
 
