@@ -371,7 +371,13 @@ class MemberAdmin(UserAdmin):
     """The accounts user admin plus member moderation, each change audited."""
 
     action_form = MemberActionForm
-    actions = ["ban_members", "unban_members", "set_custom_title", "pin_tier"]
+    actions = [
+        "ban_members",
+        "unban_members",
+        "set_custom_title",
+        "pin_tier",
+        "delete_spammers",
+    ]
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
@@ -467,6 +473,21 @@ class MemberAdmin(UserAdmin):
                 moderator=request.user,
                 custom_title=member.custom_title,
                 pinned_tier=tier,
+            ),
+        )
+
+    @admin.action(
+        description="Delete spammers: ban, delete every thread and post (reason)",
+        permissions=["change"],
+    )
+    def delete_spammers(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = _member_inputs(request).get("reason") or "Spam"
+        self._each(
+            request,
+            queryset,
+            "Banned and removed everything of",
+            lambda member: moderation.delete_spammer(
+                member=member, moderator=request.user, reason=reason
             ),
         )
 

@@ -178,3 +178,9 @@ class ReportHandleForm(forms.Form):
         if data.get("action") == "comment" and not data.get("comment", "").strip():
             self.add_error("comment", "Write a comment, or resolve or reject.")
         return data
+
+
+class DeleteSpammerForm(forms.Form):
+    """The reason recorded with a spammer's ban and every deletion."""
+
+    reason = forms.CharField(label="Reason", max_length=255, initial="Spam")

@@ -10,11 +10,12 @@ from datetime import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Tier, User
-from forum import permissions
-from forum.models import ModerationAction
+from forum import permissions, services
+from forum.models import ModerationAction, Post, Thread
 
 
 def _audit(actor: User, action: str, member: User, reason: str = "") -> None:
@@ -79,4 +80,38 @@ def set_member_moderator(*, member: User, moderator: User, is_moderator: bool) -
         moderator, "appoint_moderator" if is_moderator else "dismiss_moderator", member
     )
     member.refresh_from_db()
+    return member
+
+
+@transaction.atomic
+def delete_spammer(*, member: User, moderator: User, reason: str) -> User:
+    """Ban a member for good and soft-delete every thread and post of theirs."""
+    if not permissions.can_ban(moderator, member):
+        raise PermissionDenied("You may not remove this member.")
+    reason = reason.strip()[:255] or "Spam"
+    # Every thread touched, locked up front in id order: the deletions below then
+    # take board and member locks after all thread locks, the order every posting
+    # service takes them in, so none of them deadlocks with a reply landing now.
+    own_threads = Q(author=member, is_deleted=False)
+    with_posts = Q(posts__author=member, posts__is_deleted=False)
+    threads = list(
+        Thread.objects.select_for_update()
+        .filter(pk__in=Thread.objects.filter(own_threads | with_posts).values("pk"))
+        .order_by("pk")
+    )
+    for thread in threads:
+        if thread.author_id == member.pk and not thread.is_deleted:
+            services.delete_thread(thread=thread, moderator=moderator, reason=reason)
+    # Their replies everywhere, those inside their own (now deleted) threads too,
+    # so restoring a thread never brings the spam back. First posts stay with
+    # their thread, which is deleted already.
+    replies = Post.objects.filter(
+        author=member, is_deleted=False, position__gt=1, thread__in=threads
+    ).order_by("pk")
+    for post in replies:
+        services.delete_post(post=post, actor=moderator, reason=reason)
+    # Last, after the thread locks (see above). A reply whose checks passed before
+    # this commits may still land; running this again removes it.
+    member = ban_member(member=member, moderator=moderator, reason=reason)
+    _audit(moderator, "delete_spammer", member, reason)
     return member

@@ -31,6 +31,11 @@ urlpatterns = [
     path("preview/", posting.preview, name="preview"),
     path("posts/<id:post_id>/report/", reports.report_post, name="report_post"),
     path("members/<id:member_id>/report/", reports.report_member, name="report_member"),
+    path(
+        "members/<id:member_id>/delete-spammer/",
+        moderation.member_delete_spammer,
+        name="member_delete_spammer",
+    ),
     path("moderation/reports/", reports.report_list, name="report_list"),
     path(
         "moderation/reports/<id:report_id>/",

@@ -1,4 +1,5 @@
-"""Moderator tools on the site itself: lock, stick, move, delete and restore threads."""
+"""Moderator tools on the site itself: lock, stick, move, delete and restore threads;
+remove a spammer."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,9 +9,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthedRequest
-from forum import permissions, services
-from forum.forms import MoveThreadForm
-from forum.models import Thread
+from accounts.models import User
+from forum import moderation, permissions, services
+from forum.forms import DeleteSpammerForm, MoveThreadForm
+from forum.models import Post, Thread
 
 DONE = {
     "lock": "The thread is locked.",
@@ -63,4 +65,34 @@ def thread_move(request: AuthedRequest, thread_id: int) -> HttpResponse:
         request,
         "forum/thread_move.html",
         {"thread": thread, "board": thread.board, "form": form},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_delete_spammer(request: AuthedRequest, member_id: int) -> HttpResponse:
+    member = get_object_or_404(User, pk=member_id)
+    if not permissions.can_ban(request.user, member):
+        raise PermissionDenied("You may not remove this member.")
+    form = DeleteSpammerForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        moderation.delete_spammer(
+            member=member, moderator=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(
+            request,
+            f"{member.username} is banned and their threads and posts are deleted.",
+        )
+        return redirect(member)
+    return render(
+        request,
+        "forum/member_delete_spammer.html",
+        {
+            "member": member,
+            "form": form,
+            "live_posts": Post.objects.filter(author=member, is_deleted=False).count(),
+            "live_threads": Thread.objects.filter(
+                author=member, is_deleted=False
+            ).count(),
+        },
     )
