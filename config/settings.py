@@ -342,6 +342,13 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Moderators are not held back.
 FORUM_POST_INTERVAL_SECONDS = env_int("FORUM_POST_INTERVAL_SECONDS", 15)
 FORUM_THREAD_INTERVAL_SECONDS = env_int("FORUM_THREAD_INTERVAL_SECONDS", 120)
+# Approval queue: posts and threads by members with fewer approved posts than this
+# wait for a moderator of the board (0: off); so do posts with links from members
+# with fewer than FORUM_APPROVAL_LINK_POSTS, and posts containing any spam phrase
+# (case-insensitive, comma-separated in the environment). Moderators are never held.
+FORUM_APPROVAL_POSTS = env_int("FORUM_APPROVAL_POSTS", 1)
+FORUM_APPROVAL_LINK_POSTS = env_int("FORUM_APPROVAL_LINK_POSTS", 5)
+FORUM_SPAM_PHRASES = env_list("FORUM_SPAM_PHRASES")
 # Accounts registered from one address in an hour.
 ACCOUNTS_REGISTRATIONS_PER_ADDRESS_PER_HOUR = env_int(
     "ACCOUNTS_REGISTRATIONS_PER_ADDRESS_PER_HOUR", 5

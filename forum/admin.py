@@ -175,7 +175,7 @@ class ThreadAdmin(NoHardDeleteMixin, admin.ModelAdmin):
         "created_at",
         "last_post_at",
     ]
-    list_filter = ["is_sticky", "is_locked", "is_deleted", "board"]
+    list_filter = ["is_sticky", "is_locked", "is_deleted", "is_approved", "board"]
     list_select_related = ["board", "author"]
     search_fields = ["title", "author__username"]
     readonly_fields = [
@@ -261,8 +261,9 @@ class PostAdmin(NoHardDeleteMixin, admin.ModelAdmin):
         "excerpt",
         "created_at",
         "is_deleted",
+        "is_approved",
     ]
-    list_filter = ["is_deleted", "created_at", "thread__board"]
+    list_filter = ["is_approved", "is_deleted", "created_at", "thread__board"]
     list_select_related = ["thread", "author"]
     search_fields = ["body", "author__username"]
     readonly_fields = [
@@ -279,12 +280,14 @@ class PostAdmin(NoHardDeleteMixin, admin.ModelAdmin):
         "deleted_at",
         "deleted_by",
         "delete_reason",
+        "is_approved",
+        "held_reason",
     ]
     fields = readonly_fields
     inlines = [PostRevisionInline]
     show_full_result_count = False
     action_form = ModerationActionForm
-    actions = ["soft_delete", "restore"]
+    actions = ["soft_delete", "restore", "approve", "reject"]
 
     @admin.display(description="Text")
     def excerpt(self, obj: Post) -> str:
@@ -311,6 +314,29 @@ class PostAdmin(NoHardDeleteMixin, admin.ModelAdmin):
             queryset,
             "Restored",
             lambda p: services.restore_post(post=p, actor=request.user),
+        )
+
+    @admin.action(description="Approve selected held posts", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _apply(
+            self,
+            request,
+            queryset.filter(is_approved=False, is_deleted=False),
+            "Approved",
+            lambda p: services.approve_post(post=p, moderator=request.user),
+        )
+
+    @admin.action(description="Reject selected held posts", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = _action_inputs(request).get("reason", "")
+        _apply(
+            self,
+            request,
+            queryset.filter(is_approved=False, is_deleted=False),
+            "Rejected",
+            lambda p: services.reject_post(
+                post=p, moderator=request.user, reason=reason
+            ),
         )
 
 

@@ -151,6 +151,9 @@ class Thread(models.Model):
         "Post", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     last_post_at = models.DateTimeField(null=True, blank=True)
+    # A thread started by a new member waits for a moderator: until approved only its
+    # author and the board's moderators see it, and no counter counts it.
+    is_approved = models.BooleanField(default=True)
 
     objects = ThreadQuerySet.as_manager()
 
@@ -196,7 +199,9 @@ class Post(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="posts"
     )
-    position = models.PositiveIntegerField()
+    # Empty while a reply awaits approval: a reply takes the next position only when
+    # approved, so a held reply never leaves a gap others see (forum/services.py).
+    position = models.PositiveIntegerField(null=True, blank=True)
     body = models.TextField()
     body_html = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -222,6 +227,10 @@ class Post(models.Model):
     # A per-form token: a double-submitted form finds its first post instead of
     # creating a second one.
     submission_token = models.UUIDField(null=True, blank=True, editable=False)
+    # A held post (a new member's, or one that tripped a spam rule) is seen by its
+    # author and the board's moderators only, and counted nowhere, until approved.
+    is_approved = models.BooleanField(default=True)
+    held_reason = models.CharField(max_length=255, blank=True)
 
     objects = PostQuerySet.as_manager()
 
@@ -246,6 +255,12 @@ class Post(models.Model):
                 name="forum_post_ip_address",
                 condition=Q(ip_address__isnull=False),
             ),
+            # The approval queue and a thread's held replies.
+            models.Index(
+                fields=["thread", "created_at"],
+                name="forum_post_awaiting_approval",
+                condition=Q(is_approved=False, is_deleted=False),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,6 +271,9 @@ class Post(models.Model):
 
     @property
     def page(self) -> int:
+        if self.position is None:
+            # A held reply is shown after the last page's posts.
+            return self.thread.page_count
         return (self.position - 1) // settings.FORUM_POSTS_PER_PAGE + 1
 
     @property

@@ -83,6 +83,8 @@ def can_view_thread(user: User | AnonymousUser, thread: Thread) -> bool:
     """Threads are read where "read threads" is granted; deleted ones by moderators."""
     if moderates(user, thread.board_id):
         return True
+    if not thread.is_approved and thread.author_id != user.pk:
+        return False
     board_access = access.for_user(user)
     return (
         not thread.is_deleted
@@ -94,7 +96,7 @@ def can_view_thread(user: User | AnonymousUser, thread: Thread) -> bool:
 def can_reply(user: User | AnonymousUser, thread: Thread) -> bool:
     """Members reply to open threads where granted; moderators to locked ones too;
     nobody to deleted ones."""
-    if not can_post(user) or thread.is_deleted:
+    if not can_post(user) or thread.is_deleted or not thread.is_approved:
         return False
     if moderates(user, thread.board_id):
         return True
@@ -168,6 +170,30 @@ def can_restore_post(user: User | AnonymousUser, post: Post) -> bool:
 def can_delete_thread(user: User | AnonymousUser, thread: Thread) -> bool:
     """Only moderators delete or restore a whole thread, others' replies included."""
     return moderates(user, thread.board_id)
+
+
+def can_view_post(user: User | AnonymousUser, post: Post) -> bool:
+    """A post is seen with its thread; a held one only by its author and the board's
+    moderators."""
+    if not can_view_thread(user, post.thread):
+        return False
+    return (
+        post.is_approved
+        or post.author_id == user.pk
+        or moderates(user, post.thread.board_id)
+    )
+
+
+def can_approve_post(user: User | AnonymousUser, post: Post) -> bool:
+    """Held posts are approved or rejected by the moderators of their board."""
+    return moderates(user, post.thread.board_id)
+
+
+def moderates_any_board(user: User | AnonymousUser) -> bool:
+    """Whether the member moderates at least one board (the approval queue)."""
+    if is_moderator(user):
+        return True
+    return can_post(user) and access.for_user(user).moderated_filter() is not None
 
 
 def can_report_post(user: User | AnonymousUser, post: Post) -> bool:

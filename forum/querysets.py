@@ -44,15 +44,34 @@ class BoardQuerySet(models.QuerySet):
 
 class ThreadQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> ThreadQuerySet:
-        """Threads in boards the visitor sees; deleted ones where they moderate."""
+        """Threads in boards the visitor sees; deleted and held ones where they
+        moderate."""
         if permissions.is_moderator(user):
             return self
         board_access = access.for_user(user)
-        live = models.Q(is_deleted=False)
+        live = models.Q(is_deleted=False, is_approved=True)
         moderated = board_access.moderated_filter() if user.is_authenticated else None
         return self.filter(
             board_access.board_filter(), live if moderated is None else live | moderated
         )
+
+    def with_held_for(self, user: User) -> ThreadQuerySet:
+        """Annotate ``has_held``: whether the thread has held replies the visitor sees
+        (their own; every one where they moderate), inside the thread's own query."""
+        if not user.is_authenticated:
+            return self.annotate(has_held=models.Value(False))
+        post_model = self.model._meta.get_field("posts").related_model
+        held = post_model.objects.filter(
+            thread=models.OuterRef("pk"),
+            is_approved=False,
+            is_deleted=False,
+            position__isnull=True,
+        )
+        if not permissions.is_moderator(user):
+            mine = access.for_user(user).moderated_filter("thread__board_id")
+            own = models.Q(author=user)
+            held = held.filter(own if mine is None else own | mine)
+        return self.annotate(has_held=models.Exists(held))
 
     def by_activity(self) -> ThreadQuerySet:
         """Sticky threads first, then by latest activity (the board page index)."""
@@ -88,6 +107,7 @@ class ThreadQuerySet(models.QuerySet):
 # reading the other hundred columns of the six joined rows cost more than rendering.
 POST_BLOCK_FIELDS = (
     *("thread", "author", "position", "body_html", "created_at", "is_deleted"),
+    "is_approved",
     *("edited_at", "edited_by__username", "deleted_by__username", "delete_reason"),
     *("author__username", "author__avatar", "author__custom_title", "author__tier"),
     *("author__pinned_tier", "author__date_joined", "author__post_count"),
@@ -98,8 +118,14 @@ POST_BLOCK_FIELDS = (
 
 class PostQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> PostQuerySet:
-        """Live posts of live threads in boards where the visitor reads threads."""
-        live = self.filter(is_deleted=False, thread__is_deleted=False)
+        """Live, approved posts of live, approved threads in boards where the visitor
+        reads threads. Held posts are shown only by ``held_in`` and the queue."""
+        live = self.filter(
+            is_deleted=False,
+            is_approved=True,
+            thread__is_deleted=False,
+            thread__is_approved=True,
+        )
         if permissions.is_moderator(user):
             return live
         readable = access.for_user(user).board_filter(
@@ -126,3 +152,28 @@ class PostQuerySet(models.QuerySet):
             # on the first pages of a long thread it otherwise expects thousands.
             .order_by("position")[:per_page]
         )
+
+    def held_in(self, thread: Thread, user: User) -> PostQuerySet:
+        """A thread's held replies the visitor sees after its last page's posts: all of
+        them for the board's moderators, their own for other members."""
+        held = thread.posts.filter(
+            is_approved=False, is_deleted=False, position__isnull=True
+        )
+        if not permissions.moderates(user, thread.board_id):
+            if not user.is_authenticated:
+                return self.none()
+            held = held.filter(author=user)
+        return held.for_blocks().order_by("created_at", "id")
+
+    def awaiting_approval(self, user: User) -> PostQuerySet:
+        """Held posts in live threads of the boards the member moderates, oldest
+        first."""
+        held = self.filter(
+            is_approved=False, is_deleted=False, thread__is_deleted=False
+        )
+        if not permissions.is_moderator(user):
+            mine = access.for_user(user).moderated_filter("thread__board_id")
+            if mine is None or not permissions.can_post(user):
+                return self.none()
+            held = held.filter(mine)
+        return held.order_by("created_at", "id")

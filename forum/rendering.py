@@ -17,7 +17,10 @@ from forum import cache
 from forum.models import Post, Thread
 
 # What the per-viewer controls read from each post, besides its pk.
-CONTROL_FIELDS = ("author_id", "is_deleted", "created_at", "edited_at", "position")
+CONTROL_FIELDS = (
+    *("author_id", "is_deleted", "created_at", "edited_at", "position"),
+    "is_approved",
+)
 
 
 def _template(name: str):
@@ -36,8 +39,11 @@ def thread_posts(
     *,
     can_reply: bool,
     is_moderator: bool,
+    held=(),
 ) -> SafeString:
-    """The posts of one page for this viewer: shared blocks inside their controls."""
+    """The posts of one page for this viewer: shared blocks inside their controls,
+    then the ``held`` replies this viewer sees (read and rendered each time: they
+    are few, and wait only until a moderator decides)."""
     if cache.enabled():
         rows = cache.digests(posts, *CONTROL_FIELDS)
         html = cache.shared_blocks(
@@ -56,6 +62,10 @@ def thread_posts(
             cache.Block(row=post, html=mark_safe(post_block(post)))  # noqa: S308 (escaped by the template)
             for post in posts
         ]
+    items += [
+        cache.Block(row=post, html=mark_safe(post_block(post)))  # noqa: S308 (escaped by the template)
+        for post in held
+    ]
     context = {
         "items": items,
         "thread": thread,

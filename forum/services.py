@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import BigIntegerField, Case, Count, F, Q, Value, When
@@ -47,6 +49,28 @@ def _hold_back_flood(author: User, *intervals: ratelimit.Interval) -> None:
     # member one interval, and two posts sent at once cannot both pass.
     if not permissions.is_moderator(author):
         ratelimit.claim(*intervals, subject=author.pk)
+
+
+# A web address, bare or in BBCode, in what a member typed.
+_LINK = re.compile(r"https?://|www\.|\[url", re.IGNORECASE)
+
+
+def hold_reason(author: User, board_id: int, text: str) -> str:
+    """Why a post waits for a moderator ("": it does not): a spam phrase, a member
+    with fewer approved posts than the setting, or a newcomer's link. Moderators of
+    the board are never held."""
+    if permissions.moderates(author, board_id):
+        return ""
+    folded = text.casefold()
+    for phrase in settings.FORUM_SPAM_PHRASES:
+        if phrase.casefold() in folded:
+            return f"Contains a spam phrase: {phrase}"[:255]
+    # post_count counts the member's approved, live posts.
+    if author.post_count < settings.FORUM_APPROVAL_POSTS:
+        return "New member"
+    if author.post_count < settings.FORUM_APPROVAL_LINK_POSTS and _LINK.search(text):
+        return "Link from a new member"
+    return ""
 
 
 def _older_last_post_than(post: Post) -> Q:
@@ -104,8 +128,16 @@ def start_thread(
     if existing := _existing_submission(author, submission_token):
         return existing.thread
     _hold_back_flood(author, THREAD_INTERVAL, POST_INTERVAL)
+    held = hold_reason(author, board.pk, f"{title}\n{body}")
+    # A held thread is invisible as a whole, so its first post takes position 1 at
+    # once; it has no last post and counts nowhere until approve_post.
     thread = Thread.objects.create(
-        board=board, author=author, title=title, slug=make_slug(title), last_position=1
+        board=board,
+        author=author,
+        title=title,
+        slug=make_slug(title),
+        last_position=1,
+        is_approved=not held,
     )
     post = Post.objects.create(
         thread=thread,
@@ -115,19 +147,29 @@ def start_thread(
         body_html=body_html,
         ip_address=ip_address,
         submission_token=submission_token,
+        is_approved=not held,
+        held_reason=held,
     )
+    if not held:
+        _count_new_thread(thread, post)
+    thread.refresh_from_db()
+    return thread
+
+
+def _count_new_thread(thread: Thread, post: Post) -> None:
+    """Move every counter and pointer a new thread moves; the thread's row is locked."""
     Thread.objects.filter(pk=thread.pk).update(
         last_post=post, last_post_at=post.created_at
     )
+    if thread.is_deleted:
+        return
     _count_board_post(
-        board.pk,
+        thread.board_id,
         post,
         thread_count=F("thread_count") + 1,
         post_count=F("post_count") + 1,
     )
-    move_post_count(user_id=author.pk, delta=1)
-    thread.refresh_from_db()
-    return thread
+    move_post_count(user_id=post.author_id, delta=1)
 
 
 @transaction.atomic
@@ -149,15 +191,26 @@ def post_reply(
     if existing := _existing_submission(author, submission_token):
         return existing
     _hold_back_flood(author, POST_INTERVAL)
+    held = hold_reason(author, thread.board_id, body)
     post = Post.objects.create(
         thread=thread,
         author=author,
-        position=thread.last_position + 1,
+        # A held reply has no position until approved (see approve_post).
+        position=None if held else thread.last_position + 1,
         body=body,
         body_html=body_html,
         ip_address=ip_address,
         submission_token=submission_token,
+        is_approved=not held,
+        held_reason=held,
     )
+    if not held:
+        _count_reply(thread, post)
+    return post
+
+
+def _count_reply(thread: Thread, post: Post) -> None:
+    """Move every counter and pointer a new reply moves; the thread's row is locked."""
     # Plain writes are safe here: every writer of a thread's position and last post
     # holds the thread's row lock, so this reply is the thread's newest until commit.
     Thread.objects.filter(pk=thread.pk).update(
@@ -166,9 +219,10 @@ def post_reply(
         last_post=post,
         last_post_at=post.created_at,
     )
+    if thread.is_deleted:
+        return
     _count_board_post(thread.board_id, post, post_count=F("post_count") + 1)
-    move_post_count(user_id=author.pk, delta=1)
-    return post
+    move_post_count(user_id=post.author_id, delta=1)
 
 
 @transaction.atomic
@@ -271,7 +325,7 @@ def _refresh_thread_last_post(thread_id: int) -> None:
     # Callers hold the thread's row lock, as post_reply does before it numbers a
     # reply: no reply to this thread is half-written while this reads its posts.
     latest = (
-        Post.objects.filter(thread_id=thread_id, is_deleted=False)
+        Post.objects.filter(thread_id=thread_id, is_deleted=False, is_approved=True)
         .order_by("-position")
         .values("pk", "created_at")
         .first()
@@ -291,7 +345,10 @@ def _refresh_board_last_post(board_id: int) -> None:
     # deletes it. Ties go to the higher post id, as in _older_last_post_than.
     latest = (
         Thread.objects.filter(
-            board_id=board_id, is_deleted=False, last_post_at__isnull=False
+            board_id=board_id,
+            is_deleted=False,
+            is_approved=True,
+            last_post_at__isnull=False,
         )
         .order_by("-last_post_at", "-last_post_id")
         .values("last_post", "last_post_at")
@@ -304,7 +361,7 @@ def _refresh_board_last_post(board_id: int) -> None:
 
 def _live_posts_by_author(thread: Thread) -> list[tuple[int, int]]:
     return list(
-        Post.objects.filter(thread=thread, is_deleted=False)
+        Post.objects.filter(thread=thread, is_deleted=False, is_approved=True)
         .values_list("author")
         .annotate(n=Count("id"))
         .order_by("author")
@@ -361,9 +418,11 @@ def delete_post(*, post: Post, actor: User, reason: str = "") -> Post:
         deleted_by=actor,
         delete_reason=reason,
     )
-    Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") - 1)
-    _refresh_thread_last_post(thread.pk)
-    if not thread.is_deleted:
+    # A held post was never counted: withdrawing or rejecting it moves nothing.
+    if post.is_approved:
+        Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") - 1)
+        _refresh_thread_last_post(thread.pk)
+    if post.is_approved and not thread.is_deleted:
         Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") - 1)
         _refresh_board_last_post(thread.board_id)
         move_post_count(user_id=post.author_id, delta=-1)
@@ -390,9 +449,11 @@ def restore_post(*, post: Post, actor: User) -> Post:
     Post.objects.filter(pk=post.pk).update(
         is_deleted=False, deleted_at=None, deleted_by=None, delete_reason=""
     )
-    Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
-    _refresh_thread_last_post(thread.pk)
-    if not thread.is_deleted:
+    # A held or rejected post goes back to the approval queue, counted nowhere.
+    if post.is_approved:
+        Thread.objects.filter(pk=thread.pk).update(reply_count=F("reply_count") + 1)
+        _refresh_thread_last_post(thread.pk)
+    if post.is_approved and not thread.is_deleted:
         Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") + 1)
         _refresh_board_last_post(thread.board_id)
         move_post_count(user_id=post.author_id, delta=1)
@@ -416,7 +477,8 @@ def delete_thread(*, thread: Thread, moderator: User, reason: str = "") -> Threa
     if not thread.is_deleted:
         Thread.objects.filter(pk=thread.pk).update(is_deleted=True)
         thread.is_deleted = True
-        _count_thread_live_posts(thread, -1)
+        if thread.is_approved:
+            _count_thread_live_posts(thread, -1)
         _record(moderator, "delete_thread", thread=thread, reason=reason)
     thread.refresh_from_db()
     return thread
@@ -431,7 +493,8 @@ def restore_thread(*, thread: Thread, moderator: User) -> Thread:
     if thread.is_deleted:
         Thread.objects.filter(pk=thread.pk).update(is_deleted=False)
         thread.is_deleted = False
-        _count_thread_live_posts(thread, 1)
+        if thread.is_approved:
+            _count_thread_live_posts(thread, 1)
         _record(moderator, "restore_thread", thread=thread)
     thread.refresh_from_db()
     return thread
@@ -458,7 +521,7 @@ def move_thread(*, thread: Thread, moderator: User, board: Board) -> Thread:
     }
     Thread.objects.filter(pk=thread.pk).update(board_id=board.pk)
     thread.board_id = board.pk
-    if not thread.is_deleted:
+    if thread.is_approved and not thread.is_deleted:
         live = sum(n for _, n in _live_posts_by_author(thread))
         _move_board_counts(source_id, threads=-1, posts=-live)
         _move_board_counts(board.pk, threads=1, posts=live)
@@ -470,3 +533,80 @@ def move_thread(*, thread: Thread, moderator: User, board: Board) -> Thread:
     )
     thread.refresh_from_db()
     return thread
+
+
+# The approval queue. A held reply has no position: it takes the next one when it
+# is approved, so others never see a gap, seek pagination never skips a number, and
+# the held reply (shown to its author and the board's moderators after the last
+# page's posts) lands where it was shown. It is dated when approved, as a reply
+# posted then: positions and times keep one order, so the forward-only pointers and
+# `recount` agree on which post is a thread's or a board's latest.
+
+
+@transaction.atomic
+def approve_post(*, post: Post, moderator: User) -> Post:
+    """Let a held post (and the thread it opens) in, moving every counter and pointer
+    a new post moves; moderators of its board only. A decided post stays as it is."""
+    thread, post = _locked_post(post)
+    if not permissions.can_approve_post(moderator, post):
+        raise PermissionDenied("Only moderators of this board approve its posts.")
+    if post.is_approved or post.is_deleted:
+        return post
+    now = timezone.now()
+    if not thread.is_approved:
+        # Only a thread's first post opens a held thread: replies to it are refused.
+        Thread.objects.filter(pk=thread.pk).update(is_approved=True)
+        thread.is_approved = True
+        Post.objects.filter(pk=post.pk).update(is_approved=True, created_at=now)
+        post.refresh_from_db()
+        _count_new_thread(thread, post)
+        action = "approve_thread"
+    else:
+        Post.objects.filter(pk=post.pk).update(
+            is_approved=True, position=thread.last_position + 1, created_at=now
+        )
+        post.refresh_from_db()
+        _count_reply(thread, post)
+        action = "approve_post"
+    _record_post(moderator, action, thread, post)
+    post.thread.refresh_from_db()
+    return post
+
+
+@transaction.atomic
+def reject_post(*, post: Post, moderator: User, reason: str = "") -> Post:
+    """Turn a held post (and the thread it opens) away: soft-deleted with the reason,
+    counted nowhere; moderators of its board only. A decided post stays as it is."""
+    thread, post = _locked_post(post)
+    if not permissions.can_approve_post(moderator, post):
+        raise PermissionDenied("Only moderators of this board reject its posts.")
+    if post.is_approved or post.is_deleted:
+        return post
+    reason = reason[:255]
+    Post.objects.filter(pk=post.pk).update(
+        is_deleted=True,
+        deleted_at=timezone.now(),
+        deleted_by=moderator,
+        delete_reason=reason,
+    )
+    action = "reject_post"
+    if not thread.is_approved:
+        Thread.objects.filter(pk=thread.pk).update(is_deleted=True)
+        action = "reject_thread"
+    _record_post(moderator, action, thread, post, reason=reason)
+    post.refresh_from_db()
+    post.thread.refresh_from_db()
+    return post
+
+
+def _record_post(
+    actor: User, action: str, thread: Thread, post: Post, reason: str = ""
+) -> None:
+    ModerationAction.objects.create(
+        actor=actor,
+        action=action,
+        thread=thread,
+        post=post,
+        target_user_id=post.author_id,
+        reason=reason,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from forum.views import moderation, posting, reading, reports
+from forum.views import approval, moderation, posting, reading, reports
 
 app_name = "forum"
 urlpatterns = [
@@ -28,6 +28,9 @@ urlpatterns = [
     path("posts/<id:post_id>/history/", posting.post_history, name="post_history"),
     path("posts/<id:post_id>/delete/", posting.post_delete, name="post_delete"),
     path("posts/<id:post_id>/restore/", posting.post_restore, name="post_restore"),
+    path("posts/<id:post_id>/approve/", approval.post_approve, name="post_approve"),
+    path("posts/<id:post_id>/reject/", approval.post_reject, name="post_reject"),
+    path("moderation/approval/", approval.approval_queue, name="approval_queue"),
     path("preview/", posting.preview, name="preview"),
     path("posts/<id:post_id>/report/", reports.report_post, name="report_post"),
     path("members/<id:member_id>/report/", reports.report_member, name="report_member"),

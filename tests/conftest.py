@@ -40,6 +40,11 @@ def _quiet_settings(settings):
     # tests (tests/forum/test_flood_control.py) switch the intervals back on.
     settings.FORUM_POST_INTERVAL_SECONDS = 0
     settings.FORUM_THREAD_INTERVAL_SECONDS = 0
+    # Members are new all through the suite; the approval tests
+    # (tests/forum/test_approval.py) switch holding back on.
+    settings.FORUM_APPROVAL_POSTS = 0
+    settings.FORUM_APPROVAL_LINK_POSTS = 0
+    settings.FORUM_SPAM_PHRASES = []
     # Tests post the registration form straight away; tests/accounts/
     # test_registration_spam.py switches the minimum fill time back on.
     settings.ACCOUNTS_REGISTRATION_MIN_SECONDS = 0

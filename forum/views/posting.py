@@ -46,7 +46,7 @@ def _quoted_posts(request: HttpRequest, thread: Thread) -> list[Post]:
     if not ids:
         return []
     found = Post.objects.filter(
-        thread=thread, pk__in=ids, is_deleted=False
+        thread=thread, pk__in=ids, is_deleted=False, is_approved=True
     ).select_related("author")
     by_id = {post.pk: post for post in found}
     return [by_id[pk] for pk in ids if pk in by_id]

@@ -92,7 +92,9 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpResponse:
     thread = get_object_or_404(
-        Thread.objects.select_related("board__category", "board__parent", "author"),
+        Thread.objects.select_related(
+            "board__category", "board__parent", "author"
+        ).with_held_for(request.user),
         pk=thread_id,
     )
     if not permissions.can_view_thread(request.user, thread):
@@ -103,6 +105,13 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
     if must_redirect:
         return redirect(thread.page_url(page))
     posts = Post.objects.page_of(thread, page, settings.FORUM_POSTS_PER_PAGE)
+    # Held replies have no position yet: they follow the last page's posts, for
+    # their author and the board's moderators: one more query, only when there are.
+    held = (
+        Post.objects.held_in(thread, request.user)
+        if thread.has_held and page == thread.page_count
+        else ()
+    )
     viewcounts.record_view(thread.pk)
     can_reply = permissions.can_reply(request.user, thread)
     is_moderator = permissions.can_moderate(request.user, thread)
@@ -113,7 +122,12 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
             "thread": thread,
             "board": thread.board,
             "posts": rendering.thread_posts(
-                request, thread, posts, can_reply=can_reply, is_moderator=is_moderator
+                request,
+                thread,
+                posts,
+                can_reply=can_reply,
+                is_moderator=is_moderator,
+                held=held,
             ),
             "page": PageWindow(page, thread.page_count),
             "can_reply": can_reply,
@@ -125,6 +139,6 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
 
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     post = get_object_or_404(Post.objects.select_related("thread"), pk=post_id)
-    if not permissions.can_view_thread(request.user, post.thread):
+    if not permissions.can_view_post(request.user, post):
         raise Http404("No such post.")
     return redirect(post.get_thread_url())

@@ -9,8 +9,9 @@ per table, touching only the rows that drifted:
 - a board's thread count and post count (live posts in live threads), last post;
 - a member's post count (live posts in live threads) and the tier it earns.
 
-"Live" means not soft-deleted. ``generate_forum`` calls ``recount_all`` after its bulk
-load, so the generated counters are exactly what this command computes.
+"Live" means not soft-deleted and approved: posts and threads held for approval (or
+rejected there) are counted nowhere. ``generate_forum`` calls ``recount_all`` after
+its bulk load, so the generated counters are exactly what this command computes.
 
 ``recount --check`` computes the same values and prints one line for every counter or
 pointer that differs, writing nothing; it exits with status 1 when anything differs
@@ -49,13 +50,13 @@ SELECT t2.id,
        latest.created_at AS last_post_at
 FROM {thread} AS t2
 LEFT JOIN (
-    SELECT thread_id, count(*) FILTER (WHERE NOT is_deleted) AS live,
+    SELECT thread_id, count(*) FILTER (WHERE NOT is_deleted AND is_approved) AS live,
            max(position) AS top
     FROM {post} GROUP BY thread_id
 ) AS agg ON agg.thread_id = t2.id
 LEFT JOIN (
     SELECT DISTINCT ON (thread_id) thread_id, id, created_at
-    FROM {post} WHERE NOT is_deleted
+    FROM {post} WHERE NOT is_deleted AND is_approved
     ORDER BY thread_id, position DESC
 ) AS latest ON latest.thread_id = t2.id
 """
@@ -69,17 +70,17 @@ SELECT b2.id,
 FROM {board} AS b2
 LEFT JOIN (
     SELECT board_id, count(*) AS n FROM {thread}
-    WHERE NOT is_deleted GROUP BY board_id
+    WHERE NOT is_deleted AND is_approved GROUP BY board_id
 ) AS threads ON threads.board_id = b2.id
 LEFT JOIN (
     SELECT t.board_id, count(*) AS n
     FROM {post} AS p JOIN {thread} AS t ON t.id = p.thread_id
-    WHERE NOT p.is_deleted AND NOT t.is_deleted
+    WHERE NOT p.is_deleted AND p.is_approved AND NOT t.is_deleted AND t.is_approved
     GROUP BY t.board_id
 ) AS posts ON posts.board_id = b2.id
 LEFT JOIN (
     SELECT DISTINCT ON (board_id) board_id, last_post_id, last_post_at
-    FROM {thread} WHERE NOT is_deleted AND last_post_id IS NOT NULL
+    FROM {thread} WHERE NOT is_deleted AND is_approved AND last_post_id IS NOT NULL
     ORDER BY board_id, last_post_at DESC, last_post_id DESC
 ) AS latest ON latest.board_id = b2.id
 """
@@ -90,7 +91,7 @@ FROM {user} AS u2
 LEFT JOIN (
     SELECT p.author_id, count(*) AS n
     FROM {post} AS p JOIN {thread} AS t ON t.id = p.thread_id
-    WHERE NOT p.is_deleted AND NOT t.is_deleted
+    WHERE NOT p.is_deleted AND p.is_approved AND NOT t.is_deleted AND t.is_approved
     GROUP BY p.author_id
 ) AS posts ON posts.author_id = u2.id
 """
