@@ -15,6 +15,8 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.admin import UserAdmin
 from accounts.models import Tier, User
@@ -404,6 +406,14 @@ class MemberAdmin(UserAdmin):
         "pin_tier",
         "delete_spammers",
     ]
+    list_display = [*UserAdmin.list_display, "addresses"]
+
+    @admin.display(description="Addresses")
+    def addresses(self, obj: User) -> str:
+        return format_html(
+            '<a href="{}">addresses</a>',
+            reverse("forum:member_addresses", args=[obj.pk]),
+        )
 
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)

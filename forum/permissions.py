@@ -218,3 +218,8 @@ def can_handle_report(user: User | AnonymousUser, report: Report) -> bool:
     if report.post_id is None:
         return is_moderator(user)
     return moderates(user, report.post.thread.board_id)
+
+
+def can_see_addresses(user: User | AnonymousUser) -> bool:
+    """The addresses members post from are for forum-wide moderators."""
+    return is_moderator(user)

@@ -39,6 +39,11 @@ urlpatterns = [
         moderation.member_delete_spammer,
         name="member_delete_spammer",
     ),
+    path(
+        "members/<id:member_id>/addresses/",
+        moderation.member_addresses,
+        name="member_addresses",
+    ),
     path("moderation/reports/", reports.report_list, name="report_list"),
     path(
         "moderation/reports/<id:report_id>/",

@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from accounts.models import User
+from forum import permissions
 from forum.models import Post, Thread
 from forum.pagination import ASCII_NUMBER
 
@@ -55,6 +56,10 @@ def member_detail(request: HttpRequest, key: str) -> HttpResponse:
         {
             "member": member,
             "is_self": request.user.is_authenticated and request.user.pk == member.pk,
+            "can_report": permissions.can_report_member(request.user, member),
+            "can_see_addresses": permissions.can_see_addresses(request.user),
+            "can_delete_spammer": request.user.is_authenticated
+            and permissions.can_ban(request.user, member),
             "recent_posts": recent_posts,
             "posts_page": posts_page,
             "more_posts": more_posts,

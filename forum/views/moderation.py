@@ -1,10 +1,11 @@
 """Moderator tools on the site itself: lock, stick, move, delete and restore threads;
-remove a spammer."""
+remove a spammer; see the addresses a member posted from."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.db.models import Count, Max
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -95,4 +96,38 @@ def member_delete_spammer(request: AuthedRequest, member_id: int) -> HttpRespons
                 author=member, is_deleted=False
             ).count(),
         },
+    )
+
+
+ADDRESSES_SHOWN = 100
+SHARERS_SHOWN = 200
+
+
+@login_required
+def member_addresses(request: AuthedRequest, member_id: int) -> HttpResponse:
+    if not permissions.can_see_addresses(request.user):
+        raise Http404("No such page.")
+    member = get_object_or_404(User, pk=member_id)
+    addresses = list(
+        Post.objects.filter(author=member, ip_address__isnull=False)
+        .values("ip_address")
+        .annotate(posts=Count("id"), last_used=Max("created_at"))
+        .order_by("-last_used")[:ADDRESSES_SHOWN]
+    )
+    sharers = list(
+        Post.objects.filter(ip_address__in=[a["ip_address"] for a in addresses])
+        .exclude(author=member)
+        .values("ip_address", "author_id", "author__username")
+        .annotate(posts=Count("id"), last_used=Max("created_at"))
+        .order_by("ip_address", "-last_used")[:SHARERS_SHOWN]
+    )
+    by_address: dict[str, list[dict]] = {}
+    for row in sharers:
+        by_address.setdefault(row["ip_address"], []).append(row)
+    for address in addresses:
+        address["others"] = by_address.get(address["ip_address"], [])
+    return render(
+        request,
+        "forum/member_addresses.html",
+        {"member": member, "addresses": addresses},
     )
