@@ -123,10 +123,3 @@ def test_admin_deleting_a_tier_recomputes_members(client, member):
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.tier.name == "New Member"
-
-
-def test_thread_page_shows_pinned_tier_on_the_author_card(client, member, thread):
-    User.objects.filter(pk=member.pk).update(pinned_tier=tier("Platinum Member"))
-    html = client.get(thread.get_absolute_url()).content.decode()
-    assert "Platinum Member" in html
-    assert "tier-platinum" in html

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Tier, User
 from forum import services, viewcounts
 from forum.models import Post, Thread
 from tests.factories import make_board, make_member, make_posts, make_thread
@@ -51,6 +52,17 @@ def test_thread_page_shows_posts_in_order_with_author_cards(
     assert "Joined" in html
     first = thread.posts.get(position=1)
     assert f'id="post-{first.pk}"' in html
+
+
+def test_author_card_shows_a_pinned_tier_over_the_earned_one(client, member, thread):
+    card = 'class="member-title tier-{}"><bdi>{}</bdi>'
+    html = client.get(thread.get_absolute_url()).content.decode()
+    assert card.format("plain", "New Member") in html
+    platinum = Tier.objects.get(name="Platinum Member")
+    User.objects.filter(pk=member.pk).update(pinned_tier=platinum)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    assert card.format("platinum", "Platinum Member") in html
+    assert "New Member" not in html
 
 
 def test_guest_sees_log_in_or_register_instead_of_reply_box(client, thread):
