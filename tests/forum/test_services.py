@@ -73,6 +73,7 @@ def test_banned_member_cannot_post(thread):
         services.start_thread(
             board=thread.board, author=banned, title="Spam", body="spam"
         )
+    assert not Post.objects.filter(author=banned).exists()
 
 
 def test_same_submission_token_posts_once(thread, other_member):

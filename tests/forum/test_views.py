@@ -242,14 +242,24 @@ def test_null_bytes_are_rejected_cleanly(client, board, member):
     assert "Null characters are not allowed" in response.content.decode()
 
 
-def test_banned_member_sees_why_they_cannot_post(client, board):
+def test_banned_member_can_read_but_not_post(client, thread):
+    # The services refuse a banned author too: test_services.py.
     banned = make_member(is_banned=True, ban_reason="Spamming")
     client.force_login(banned)
-    url = reverse("forum:thread_create", args=[board.slug])
-    response = client.post(url, {"title": "Buy things", "body": "spam"})
-    assert response.status_code == 403
-    assert "banned" in response.content.decode()
-    assert not Thread.objects.exists()
+    page = client.get(thread.get_absolute_url())
+    html = page.content.decode()
+    assert page.status_code == 200 and "First post." in html
+    assert "Your account is banned from posting: Spamming." in html
+    assert 'name="body"' not in html
+    reply = client.post(reply_url(thread), {"body": "Buy things"})
+    assert reply.status_code == 403
+    assert "Your account is banned from posting." in reply.content.decode()
+    url = reverse("forum:thread_create", args=[thread.board.slug])
+    start = client.post(url, {"title": "Buy things", "body": "spam"})
+    assert start.status_code == 403
+    assert "Your account is banned from posting." in start.content.decode()
+    assert list(Post.objects.values_list("body", flat=True)) == ["First post."]
+    assert list(Thread.objects.all()) == [thread]
 
 
 def test_deleted_thread_is_hidden_from_members(client, thread, other_member):
