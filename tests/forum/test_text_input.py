@@ -36,6 +36,20 @@ def test_titles_with_control_or_bidi_characters_are_refused(character):
         assert f"U+{ord(character):04X}" in form.errors["title"][0]
 
 
+# The issue's range: every C0 control, DEL and NEXT LINE.
+ISSUE_CONTROLS = [chr(code) for code in range(0x01, 0x20)] + ["\x7f", "\x85"]
+
+
+def test_every_control_of_the_issue_is_refused_in_titles_and_dropped_from_bodies():
+    for character in ISSUE_CONTROLS:
+        title = ThreadForm({"title": f"Price {character}list", "body": "Body"})
+        assert not title.is_valid(), f"U+{ord(character):04X}"
+        body = ReplyForm({"body": f"Price {character}list"})
+        assert body.is_valid(), f"U+{ord(character):04X}"
+        kept = body.cleaned_data["body"]
+        assert kept in ("Price list", "Price \tlist", "Price \nlist"), repr(kept)
+
+
 def test_title_error_keeps_what_was_typed(client, board, member):
     client.force_login(member)
     url = reverse("forum:thread_create", args=[board.slug])
