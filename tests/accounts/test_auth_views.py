@@ -45,6 +45,7 @@ def test_register_refuses_a_duplicate_email(client, member):
     html = response.content.decode()
     assert "An account with this email address already exists." in html
     assert 'value="carol"' in html  # what was typed is kept
+    assert not User.objects.filter(username="carol").exists()
 
 
 def test_register_refuses_a_weak_password(client):

@@ -55,6 +55,8 @@ def test_about_text_is_not_held_to_the_signature_limit(client, member):
     client.force_login(member)
     about = " ".join(IMAGE.format(n=n) for n in range(5))
     assert client.post(EDIT_URL, profile_data(about=about)).status_code == 302
+    member.refresh_from_db()
+    assert member.about_html.count("<img") == 5
 
 
 def test_admin_signature_edits_obey_the_image_limit(staff_client, member):

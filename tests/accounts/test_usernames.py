@@ -55,15 +55,15 @@ def test_lookalikes_of_an_existing_member_are_refused(settings, lookalike):
     assert "reads too much like an existing member" in username_error(lookalike) or (
         "already exists" in username_error(lookalike)
     )
-    assert User.objects.count() == 1
 
 
 @pytest.mark.parametrize(
     "lookalike", ["\u0430lice", "aIice", "ALICE", "al\u0456ce", "\u0391LICE"]
 )
 def test_lookalikes_of_any_member_are_refused(member, lookalike):
-    assert member.username == "alice"
-    assert not register(lookalike).is_valid()
+    form = register(lookalike)
+    assert not form.is_valid()
+    assert list(form.errors) == ["username"]
 
 
 def test_rn_reads_as_m_both_ways():
@@ -166,7 +166,11 @@ def test_long_names_that_decompose_far_still_register():
     assert form.is_valid(), form.errors
     user = form.save()
     assert len(user.username_skeleton.encode()) > 3000  # past a B-tree entry
-    assert register(name[:-1] + "\ucb92").save().pk
+    other = name[:-1] + "\ucb92"
+    form = register(other)
+    assert form.is_valid(), form.errors
+    form.save()
+    assert set(User.objects.values_list("username", flat=True)) == {name, other}
 
 
 def test_the_lookalike_check_is_one_query(member, django_assert_num_queries):
