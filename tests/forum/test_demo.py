@@ -8,8 +8,18 @@ from forum.models import Board, Post, Thread
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _production_gates(settings):
+    # The suite switches these off; make run loads the demo with them on.
+    settings.FORUM_POST_INTERVAL_SECONDS = 15
+    settings.FORUM_THREAD_INTERVAL_SECONDS = 120
+    settings.FORUM_APPROVAL_POSTS = 1
+    settings.FORUM_APPROVAL_LINK_POSTS = 5
+
+
 def test_demo_forum_loads_with_consistent_counters_and_tiers(client):
     call_command("load_demo_forum")
+    assert not Post.objects.filter(is_approved=False).exists()
     assert Board.objects.count() >= 6
     assert Thread.objects.filter(is_sticky=True).exists()
     for board in Board.objects.annotate(
