@@ -193,6 +193,12 @@ def bench_environment() -> dict[str, str]:
         "GUNICORN_ACCESS_LOG": "",
         "BIND_HOST": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        # The reply timing posts 200 replies from a few members as fast as it can:
+        # flood control and the approval queue would refuse or hold them.
+        "FORUM_POST_INTERVAL_SECONDS": "0",
+        "FORUM_THREAD_INTERVAL_SECONDS": "0",
+        "FORUM_APPROVAL_POSTS": "0",
+        "FORUM_APPROVAL_LINK_POSTS": "0",
     }
 
 
