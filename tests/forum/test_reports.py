@@ -272,8 +272,10 @@ def test_the_header_counts_open_reports_for_moderators(
     header = client.get("/").content.decode()
     assert f'href="{QUEUE}"' in header and "Reports <span" in header
     assert ">1</span>" in header
+    assert 'href="/moderation/approval/"' in header
     client.force_login(member)
     assert QUEUE not in client.get("/").content.decode()
+    assert "/moderation/approval/" not in client.get("/").content.decode()
 
 
 def test_the_queue_costs_the_same_for_many_reports(client, moderator, board, settings):
