@@ -161,3 +161,15 @@ def test_a_visitors_permissions_are_read_once_per_request(
     client.get("/")  # the session and the user are read once per request too
     with django_assert_max_num_queries(7):
         assert client.get(thread.get_absolute_url()).status_code == 200
+
+
+def test_members_of_the_default_moderators_group_moderate_every_board(
+    thread, other_member
+):
+    assert not permissions.can_moderate(other_member, thread)
+    other_member.groups.add(Group.objects.get(name="Moderators"))
+    access.forget(other_member)
+    elsewhere = make_thread(board=make_board("Elsewhere"), author=make_member())
+    assert permissions.can_moderate(other_member, thread)
+    assert permissions.can_moderate(other_member, elsewhere)
+    assert Group.objects.filter(name="Administrators").exists()
