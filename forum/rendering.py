@@ -23,13 +23,14 @@ CONTROL_FIELDS = (
 )
 
 
-def _template(name: str):
-    return engines["jinja2"].get_template(name)
+def _render(name: str, context: dict, request: HttpRequest | None = None) -> SafeString:
+    html = engines["jinja2"].get_template(name).render(context, request)
+    return mark_safe(html)  # noqa: S308 (escaped by the template)
 
 
-def post_block(post: Post) -> str:
+def post_block(post: Post) -> SafeString:
     """A post as every reader sees it; rendered without the request on purpose."""
-    return _template("forum/_post.html").render({"post": post})
+    return _render("forum/_post.html", {"post": post})
 
 
 def thread_posts(
@@ -58,14 +59,8 @@ def thread_posts(
         ]
     else:
         # Nothing to look up: read and render every post in one go.
-        items = [
-            cache.Block(row=post, html=mark_safe(post_block(post)))  # noqa: S308 (escaped by the template)
-            for post in posts
-        ]
-    items += [
-        cache.Block(row=post, html=mark_safe(post_block(post)))  # noqa: S308 (escaped by the template)
-        for post in held
-    ]
+        items = [cache.Block(row=post, html=post_block(post)) for post in posts]
+    items += [cache.Block(row=post, html=post_block(post)) for post in held]
     context = {
         "items": items,
         "thread": thread,
@@ -74,20 +69,17 @@ def thread_posts(
         "is_moderator": is_moderator,
         "reply_url": reverse("forum:reply", args=[thread.pk]) if can_reply else "",
     }
-    html = _template("forum/_post_list.html").render(context, request)
-    return mark_safe(html)  # noqa: S308 (escaped by the template)
+    return _render("forum/_post_list.html", context, request)
 
 
 def thread_rows(threads) -> SafeString:
     """A board page's list of threads, the same for everyone who sees those rows."""
-    html = _template("forum/_thread_rows.html").render({"threads": threads})
-    return mark_safe(html)  # noqa: S308 (escaped by the template)
+    return _render("forum/_thread_rows.html", {"threads": threads})
 
 
 def board_rows(boards) -> SafeString:
     """Rows of boards (a category on the forum list, a board's sub-boards)."""
-    html = _template("forum/_board_rows.html").render({"boards": boards})
-    return mark_safe(html)  # noqa: S308 (escaped by the template)
+    return _render("forum/_board_rows.html", {"boards": boards})
 
 
 def _light_post(row: dict, thread: Thread) -> Post:

@@ -8,6 +8,7 @@ from forum import services
 from forum.models import Board, Category, Post, Thread
 
 _seq = itertools.count(1)
+PASSWORD = "correct horse 42"  # every factory member's
 
 
 def make_member(username: str | None = None, **fields) -> User:
@@ -16,7 +17,7 @@ def make_member(username: str | None = None, **fields) -> User:
     user = register_member(
         username=username,
         email=f"{username}@example.com",
-        password="correct horse 42",
+        password=PASSWORD,
         email_verified=True,
     )
     for name, value in fields.items():

@@ -6,11 +6,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.factories import make_member, make_thread
+from tests.factories import PASSWORD, make_member, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse 42"  # what tests.factories.make_member sets
 # Chromium reports each refusal on the console; the page reports it as an event too,
 # which this script (added by Playwright, outside the page's policy) logs as well.
 REPORT_VIOLATIONS = """

@@ -9,11 +9,9 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.factories import make_member, make_thread
+from tests.factories import PASSWORD, make_member, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse 42"
 
 
 @pytest.fixture

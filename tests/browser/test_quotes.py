@@ -6,19 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from forum import services
+from tests.browser.helpers import log_in
 from tests.factories import make_member, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse 42"  # what tests.factories.make_member sets
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("nav")).to_contain_text(username)
 
 
 @pytest.fixture

@@ -5,18 +5,10 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from forum.models import BoardPermission, ModerationAction, Report
+from tests.browser.helpers import log_in
 from tests.factories import make_board, make_member, make_posts, make_thread
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "correct horse 42"
-
-
-def log_in(page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.locator("nav")).to_contain_text(username)
 
 
 def test_a_member_reports_a_post_and_a_board_moderator_resolves_it(
