@@ -79,6 +79,13 @@ class User(AbstractUser):
     location = models.CharField(max_length=100, blank=True)
     website = models.URLField(blank=True)
     last_seen_at = models.DateTimeField(null=True, blank=True)
+    # Where the previous visit ended (last_seen_at before a gap of half an hour):
+    # "what's new since your last visit".
+    previous_visit_at = models.DateTimeField(null=True, blank=True)
+    # Counters every page shows, kept on the row every request loads anyway.
+    reaction_score = models.IntegerField(default=0)
+    alerts_unread = models.PositiveIntegerField(default=0)
+    conversations_unread = models.PositiveIntegerField(default=0)
     banned_until = models.DateTimeField(null=True, blank=True)
     is_banned = models.BooleanField(default=False)
     ban_reason = models.CharField(max_length=255, blank=True)

@@ -231,6 +231,9 @@ class Post(models.Model):
     # author and the board's moderators only, and counted nowhere, until approved.
     is_approved = models.BooleanField(default=True)
     held_reason = models.CharField(max_length=255, blank=True)
+    # {reaction id (as text): count}, kept by forum.reactions with the rows in
+    # PostReaction, so the post's block renders its counts without a query.
+    reaction_counts = models.JSONField(default=dict, blank=True)
 
     objects = PostQuerySet.as_manager()
 

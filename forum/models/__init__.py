@@ -1,0 +1,47 @@
+"""The forum's models, one module per concern; import them from here."""
+
+from forum.models.content import (
+    Board,
+    BoardPermission,
+    Category,
+    ModerationAction,
+    Post,
+    PostRevision,
+    Report,
+    ReportComment,
+    Thread,
+    make_slug,
+)
+from forum.models.engagement import (
+    Alert,
+    BoardRead,
+    BoardWatch,
+    Bookmark,
+    MemberPreferences,
+    PostReaction,
+    Reaction,
+    ThreadRead,
+    ThreadWatch,
+)
+
+__all__ = [
+    "Alert",
+    "Board",
+    "BoardPermission",
+    "BoardRead",
+    "BoardWatch",
+    "Bookmark",
+    "Category",
+    "MemberPreferences",
+    "ModerationAction",
+    "Post",
+    "PostReaction",
+    "PostRevision",
+    "Reaction",
+    "Report",
+    "ReportComment",
+    "Thread",
+    "ThreadRead",
+    "ThreadWatch",
+    "make_slug",
+]
