@@ -336,6 +336,17 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # one; docker compose has a worker service). Tests swap in the immediate backend.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Alerts (forum/alerts.py). Emailed alerts wait this many seconds after a member's
+# first pending one, so a burst of replies makes one message; links in mail start
+# with FORUM_BASE_URL (no request to take the host from in the worker). An @mention
+# alerts at most FORUM_MENTION_ALERT_LIMIT members per post.
+FORUM_ALERT_EMAIL_DELAY_SECONDS = env_int("FORUM_ALERT_EMAIL_DELAY_SECONDS", 300)
+FORUM_BASE_URL = (
+    env_str("FORUM_BASE_URL", "http://localhost:8000").strip().rstrip("/")
+    or "http://localhost:8000"
+)
+FORUM_MENTION_ALERT_LIMIT = env_int("FORUM_MENTION_ALERT_LIMIT", 10)
+
 # Rate limits and flood control. Counters live in the default cache: Redis with
 # REDIS_URL, shared by every process; without it each process counts alone.
 # Seconds a member waits between two posts, and between two new threads (0: off).
