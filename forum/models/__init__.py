@@ -23,6 +23,7 @@ from forum.models.engagement import (
     ThreadRead,
     ThreadWatch,
 )
+from forum.models.stats import OnlineRecord
 
 __all__ = [
     "Alert",
@@ -34,6 +35,7 @@ __all__ = [
     "Category",
     "MemberPreferences",
     "ModerationAction",
+    "OnlineRecord",
     "Post",
     "PostReaction",
     "PostRevision",
