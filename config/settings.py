@@ -330,6 +330,9 @@ FORUM_VIEW_FLUSH_SECONDS = env_int("FORUM_VIEW_FLUSH_SECONDS", 60)
 # forum/cache.py), never stale after a write; this bounds how old "3 minutes ago" gets.
 FORUM_FRAGMENT_SECONDS = env_int("FORUM_FRAGMENT_SECONDS", 60)
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Days post and login addresses are kept before the daily job forgets them
+# (forum/retention.py, manage.py prune_ip_addresses).
+FORUM_IP_RETENTION_DAYS = env_int("FORUM_IP_RETENTION_DAYS", 90, minimum=1)
 
 # Background work (mail that answers a request, alerts): Django's Tasks API through
 # django-tasks, queued in PostgreSQL and run by `manage.py db_worker` (make run starts
