@@ -258,6 +258,13 @@ class Post(models.Model):
                 name="forum_post_ip_address",
                 condition=Q(ip_address__isnull=False),
             ),
+            # IP retention blanks old addresses oldest first (forum/retention.py):
+            # once pruned, this holds only the posts of the retention window.
+            models.Index(
+                fields=["created_at"],
+                name="forum_post_ip_created",
+                condition=Q(ip_address__isnull=False),
+            ),
             # The approval queue and a thread's held replies.
             models.Index(
                 fields=["thread", "created_at"],
