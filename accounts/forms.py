@@ -205,3 +205,12 @@ class EmailChangeForm(forms.Form):
         if not self.member.check_password(password):
             raise forms.ValidationError("That is not your current password.")
         return password
+
+
+class ConversationPrivacyForm(forms.Form):
+    conversation_privacy = forms.ChoiceField(
+        label="Who may start a conversation with you",
+        choices=User.ConversationPrivacy.choices,
+        widget=forms.RadioSelect,
+        help_text="Staff and moderators can always write to you.",
+    )

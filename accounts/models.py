@@ -2,6 +2,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import HashIndex
 from django.db import models
 from django.utils import timezone
@@ -44,6 +45,11 @@ class MemberManager(UserManager):
 
 class User(AbstractUser):
     """A member. Profile fields live on this row so an author card is one join away."""
+
+    class ConversationPrivacy(models.TextChoices):
+        MEMBERS = "members", "Any member"
+        FOLLOWED = "followed", "Only members I follow"
+        NOBODY = "nobody", "Nobody (staff still can)"
 
     email = models.EmailField("email address", unique=True)
     email_verified = models.BooleanField(
@@ -92,6 +98,17 @@ class User(AbstractUser):
     # The username's confusable skeleton, case-folded (accounts/skeleton.py): a new
     # name whose key is taken reads like a member's and is refused in one query.
     username_skeleton = models.TextField(editable=False, default="")
+    # Who may start a conversation with this member (staff always may).
+    conversation_privacy = models.CharField(
+        max_length=10,
+        choices=ConversationPrivacy.choices,
+        default=ConversationPrivacy.MEMBERS,
+    )
+    # Members this one ignores, on the row every request loads: a thread page folds
+    # their posts away without a query. Changed only by accounts.relations.
+    ignored_member_ids = ArrayField(
+        models.BigIntegerField(), default=list, blank=True, editable=False
+    )
 
     objects = MemberManager()
 
@@ -156,3 +173,29 @@ class User(AbstractUser):
         if not self.is_banned:
             return False
         return self.banned_until is None or self.banned_until > timezone.now()
+
+
+class Follow(models.Model):
+    """A member following another; "people they follow" may start conversations."""
+
+    follower = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="following"
+    )
+    followed = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="followers"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["follower", "followed"], name="accounts_follow_once"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(follower=models.F("followed")),
+                name="accounts_follow_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.followed_id}"

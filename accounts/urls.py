@@ -6,6 +6,17 @@ app_name = "accounts"
 urlpatterns = [
     path("accounts/register/", views.register, name="register"),
     path("accounts/profile/", views.profile_edit, name="profile_edit"),
+    path("accounts/privacy/", views.privacy, name="privacy"),
+    path(
+        "accounts/members/<id:member_id>/follow/",
+        views.member_follow,
+        name="member_follow",
+    ),
+    path(
+        "accounts/members/<id:member_id>/ignore/",
+        views.member_ignore,
+        name="member_ignore",
+    ),
     path("accounts/email/", views.email_change, name="email_change"),
     path(
         "accounts/email/confirm/",

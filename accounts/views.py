@@ -2,17 +2,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import confirmation, ratelimit, services
+from accounts import confirmation, ratelimit, relations, services
 from accounts.cards import author_card
-from accounts.forms import EmailChangeForm, ProfileForm, RegistrationForm
+from accounts.forms import (
+    ConversationPrivacyForm,
+    EmailChangeForm,
+    ProfileForm,
+    RegistrationForm,
+)
 from accounts.http import AuthedRequest, client_ip
+from accounts.links import url_with_id
+from accounts.models import User
 
 
 @require_http_methods(["GET", "POST"])
@@ -206,4 +214,81 @@ def _message(
         "registration/_message_page.html",
         {"heading": heading, "message": text},
         status=status,
+    )
+
+
+# Following and ignoring other members (buttons on their profile page), and the
+# page where a member manages who may write to them and whom they ignore.
+
+
+def _relation_target(member_id: int) -> User:
+    return get_object_or_404(User, pk=member_id, is_active=True)
+
+
+@login_required
+@require_POST
+def member_follow(request: AuthedRequest, member_id: int) -> HttpResponse:
+    member = _relation_target(member_id)
+    if request.POST.get("undo"):
+        relations.unfollow_member(follower=request.user, member=member)
+        messages.success(request, f"You no longer follow {member.username}.")
+    else:
+        try:
+            relations.follow_member(follower=request.user, member=member)
+        except PermissionDenied as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(request, f"You follow {member.username}.")
+    return redirect(member)
+
+
+@login_required
+@require_POST
+def member_ignore(request: AuthedRequest, member_id: int) -> HttpResponse:
+    # The privacy page lists ignored members with their own "Stop ignoring" button.
+    back = (
+        reverse("accounts:privacy")
+        if request.POST.get("from") == "privacy"
+        else url_with_id("member_detail", member_id)
+    )
+    if request.POST.get("undo"):
+        # No lookup of the member: one whose account closed can still be dropped.
+        relations.unignore_member(user=request.user, member_id=member_id)
+        messages.success(request, "You no longer ignore that member.")
+        return redirect(back)
+    member = _relation_target(member_id)
+    try:
+        relations.ignore_member(user=request.user, member=member)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal))
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(
+            request,
+            f"You ignore {member.username}: their posts are folded away for you "
+            "and they cannot start conversations with you.",
+        )
+    return redirect(back)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def privacy(request: AuthedRequest) -> HttpResponse:
+    """Who may start conversations with me, and the members I ignore."""
+    member = request.user
+    form = ConversationPrivacyForm(
+        request.POST if request.method == "POST" else None,
+        initial={"conversation_privacy": member.conversation_privacy},
+    )
+    if form.is_valid():
+        relations.set_conversation_privacy(
+            member=member, choice=form.cleaned_data["conversation_privacy"]
+        )
+        messages.success(request, "Your privacy settings are saved.")
+        return redirect("accounts:privacy")
+    return render(
+        request,
+        "accounts/privacy.html",
+        {"form": form, "ignored": list(relations.ignored_members(member))},
     )

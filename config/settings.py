@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "forum",
+    "conversations",
     "ops",
 ]
 # Development-only apps: the bench data generator can TRUNCATE every forum table.
@@ -380,6 +381,17 @@ ACCOUNTS_CONFIRMATION_MAILS_PER_HOUR = env_int(
 )
 # Reports a member may file in an hour (posts and members together; 0: no limit).
 FORUM_REPORTS_PER_HOUR = env_int("FORUM_REPORTS_PER_HOUR", 10)
+
+# Private conversations (conversations/). At most this many members are in one at
+# a time, the starter included; with FORUM_CONVERSATION_OPEN_INVITES every
+# participant may invite more, otherwise only the starter. Messages are held back
+# like posts (FORUM_POST_INTERVAL_SECONDS, and FORUM_THREAD_INTERVAL_SECONDS for a
+# new conversation).
+FORUM_CONVERSATION_MAX_PARTICIPANTS = env_int(
+    "FORUM_CONVERSATION_MAX_PARTICIPANTS", 10, minimum=2
+)
+FORUM_CONVERSATION_OPEN_INVITES = env_bool("FORUM_CONVERSATION_OPEN_INVITES", False)
+FORUM_CONVERSATION_MESSAGES_PER_PAGE = 20
 # Failed logins, counted per account and per address, before logins are refused
 # for LOGIN_LOCKOUT_MINUTES after the last failure. A password reset clears the
 # account's count (accounts.ratelimit, django-axes).

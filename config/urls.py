@@ -23,6 +23,7 @@ urlpatterns = [
     # Outside both namespaces: accounts links profiles (User.get_absolute_url) and
     # the renderer links @mentions by this name without knowing the forum draws it.
     path("members/<str:key>/", members.member_detail, name="member_detail"),
+    path("conversations/", include("conversations.urls")),
     path("", include("forum.urls")),
 ]
 

@@ -7,6 +7,7 @@ member's report to forum-wide moderators only. Every write here leaves a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -200,3 +201,31 @@ def queue_for(user: User) -> Queue | None:
     if not is_report_moderator(user):
         return None
     return Queue(handled_by(user).filter(status=Report.Status.OPEN).count())
+
+
+# Other apps' report queues (conversations registers its reported messages): the
+# moderators' page lists them beside the forum's reports, and the forum, below
+# those apps, never imports them.
+
+
+@dataclass(frozen=True)
+class QueueSection:
+    """A link to another app's queue, with how many reports wait there."""
+
+    title: str
+    url: str
+    open_count: int
+
+
+_SECTIONS: list[Callable[[User], QueueSection | None]] = []
+
+
+def register_queue_section(section_for: Callable[[User], QueueSection | None]) -> None:
+    """Add another queue to the moderators' page (called from an app's ready())."""
+    if section_for not in _SECTIONS:
+        _SECTIONS.append(section_for)
+
+
+def other_queues(user: User) -> list[QueueSection]:
+    """The other queues ``user`` handles (each costs its app one query at most)."""
+    return [s for f in _SECTIONS if (s := f(user)) is not None]

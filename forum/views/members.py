@@ -1,10 +1,11 @@
 """A member's profile page: the card, the texts, and what they posted."""
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from accounts.models import User
+from accounts import relations
+from accounts.models import Follow, User
 from forum import permissions
 from forum.models import Post, Thread
 from forum.pagination import ASCII_NUMBER
@@ -24,6 +25,18 @@ def _slice_page(queryset: QuerySet, page: int) -> tuple[list, bool]:
     return rows[:per_page], len(rows) > per_page
 
 
+def _relations(viewer, member: User) -> dict | None:
+    """The follow, ignore and start-a-conversation buttons (none on one's own page
+    or for guests); read from the viewer's row and the annotation, no query."""
+    if not viewer.is_authenticated or viewer.pk == member.pk:
+        return None
+    return {
+        "follows": member.viewer_follows,
+        "ignores": member.pk in viewer.ignored_member_ids,
+        "can_ignore": relations.can_ignore(viewer, member),
+    }
+
+
 def member_detail(request: HttpRequest, key: str) -> HttpResponse:
     if "\x00" in key or len(key) > 150:
         raise Http404("No such member.")
@@ -31,9 +44,15 @@ def member_detail(request: HttpRequest, key: str) -> HttpResponse:
     lookup = (
         {"pk": int(key)} if ASCII_NUMBER.fullmatch(key) else {"username__iexact": key}
     )
-    member = get_object_or_404(
-        User.objects.select_related("tier", "pinned_tier"), is_active=True, **lookup
-    )
+    members = User.objects.select_related("tier", "pinned_tier")
+    if request.user.is_authenticated:
+        # Whether the viewer follows this member, in the same query (no extra one).
+        members = members.annotate(
+            viewer_follows=Exists(
+                Follow.objects.filter(follower=request.user.pk, followed=OuterRef("pk"))
+            )
+        )
+    member = get_object_or_404(members, is_active=True, **lookup)
     posts_page = _page_number(request.GET.get("posts_page"))
     threads_page = _page_number(request.GET.get("threads_page"))
     recent_posts, more_posts = _slice_page(
@@ -57,6 +76,7 @@ def member_detail(request: HttpRequest, key: str) -> HttpResponse:
             "member": member,
             "is_self": request.user.is_authenticated and request.user.pk == member.pk,
             "can_report": permissions.can_report_member(request.user, member),
+            "relations": _relations(request.user, member),
             "can_see_addresses": permissions.can_see_addresses(request.user),
             "can_delete_spammer": request.user.is_authenticated
             and permissions.can_ban(request.user, member),

@@ -124,6 +124,7 @@ def report_list(request: AuthedRequest) -> HttpResponse:
             "tabs": list(TABS),
             "page": page,
             "has_next": len(rows) > REPORTS_PER_PAGE,
+            "other_queues": reports.other_queues(request.user),
         },
     )
 

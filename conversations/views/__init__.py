@@ -1,0 +1,1 @@
+"""Conversation pages: members' own (members.py) and moderators' (moderation.py)."""
