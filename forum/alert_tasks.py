@@ -194,7 +194,11 @@ def _mail(recipient: User, items: list[Alert]) -> None:
         "member": recipient,
         "site_name": settings.FORUM_SITE_NAME,
         "items": [
-            {"text": alerts.describe(alert), "link": absolute(alerts.link(alert))}
+            {
+                "text": alerts.describe(alert),
+                # Through the alert, so following the mail marks it read.
+                "link": absolute(reverse("forum:alert_open", args=[alert.pk])),
+            }
             for alert in items
         ],
         "unsubscribe": unsubscribe,

@@ -371,8 +371,11 @@ _VERBS = {
 def describe(alert: Alert) -> str:
     """One plain-text line for the alert, for the pages and the email."""
     who = alert.actor.username if alert.actor_id and alert.actor else "Someone"
-    verb = _VERBS.get(alert.kind, "")
+    if alert.kind == Kind.MODERATION:
+        # The summary says what was done to what, and why.
+        return f"{who} {alert.summary}"
     where = f" {alert.thread.title}" if alert.thread_id and alert.thread else ""
+    verb = _VERBS.get(alert.kind, "")
     line = f"{who} {verb}{where}"
     if alert.summary:
         line += (
@@ -392,3 +395,63 @@ def link(alert: Alert) -> str:
     if alert.thread_id:
         return alert.thread.get_absolute_url()
     return "/alerts/"
+
+
+# What a moderator did, as the author reads it; actions not named alert nobody.
+_MODERATION = {
+    "lock": "locked your thread",
+    "unlock": "unlocked your thread",
+    "stick": "made your thread sticky",
+    "unstick": "unstuck your thread",
+    "rename": "renamed your thread",
+    "move_thread": "moved your thread",
+    "delete_thread": "deleted your thread",
+    "restore_thread": "restored your thread",
+    "delete_post": "deleted your post in",
+    "restore_post": "restored your post in",
+    "edit_post": "edited your post in",
+    "approve_post": "approved your post in",
+    "approve_thread": "approved your thread",
+    "reject_post": "rejected your post in",
+    "reject_thread": "rejected your thread",
+}
+# After these the content is gone from the author's view: the alert names it in
+# its text and links nowhere, since a link would only lead to a 404.
+_GONE_THREAD = {"delete_thread", "reject_thread"}
+_GONE_POST = {"delete_post", "reject_post"}
+
+
+def moderation(
+    actor: User,
+    action: str,
+    *,
+    thread: Thread,
+    post: Post | None = None,
+    reason: str = "",
+) -> Alert | None:
+    """Tell the author what a moderator did to their thread or post.
+
+    Called by the moderation services inside their transaction; the author's own
+    actions (deleting their own post) alert nobody, as ``notify`` skips self-alerts.
+    """
+    words = _MODERATION.get(action)
+    if words is None:
+        return None
+    recipient_id = post.author_id if post is not None else thread.author_id
+    if recipient_id is None:
+        return None
+    # The whole sentence, title included: the alert reads the same after a
+    # rename, and after a deletion when it has no thread to show.
+    summary = f"{words} {thread.title}"
+    if action in _GONE_THREAD:
+        thread = None
+    if reason:
+        summary = f"{summary} (reason: {reason})"
+    return notify(
+        recipient_id,
+        Kind.MODERATION,
+        actor=actor,
+        post=None if action in _GONE_POST | _GONE_THREAD else post,
+        thread=thread,
+        summary=summary,
+    )

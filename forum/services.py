@@ -17,7 +17,7 @@ from accounts import ratelimit
 from accounts.mentions import members_in_database
 from accounts.models import User
 from accounts.services import move_post_count
-from forum import permissions
+from forum import alert_tasks, alerts, permissions, watching
 from forum.models import (
     Board,
     ModerationAction,
@@ -152,6 +152,8 @@ def start_thread(
     )
     if not held:
         _count_new_thread(thread, post)
+        alert_tasks.queue_fan_out(post)
+    watching.auto_watch(user=author, thread=thread)
     thread.refresh_from_db()
     return thread
 
@@ -206,6 +208,10 @@ def post_reply(
     )
     if not held:
         _count_reply(thread, post)
+        # Watchers, quotes and mentions are alerted by the worker after commit: a
+        # thread watched by thousands costs this request one queued row.
+        alert_tasks.queue_fan_out(post)
+    watching.auto_watch(user=author, thread=thread)
     return post
 
 
@@ -243,6 +249,8 @@ def edit_post(*, post: Post, editor: User, body: str, title: str | None = None) 
     post.edited_at = timezone.now()
     post.edited_by = editor
     post.save(update_fields=["body", "body_html", "edited_at", "edited_by"])
+    if permissions.moderates(editor, thread.board_id):
+        alerts.moderation(editor, "edit_post", thread=thread, post=post)
     return post
 
 
@@ -271,6 +279,7 @@ def _record(actor: User, action: str, *, thread: Thread, reason: str = "") -> No
     ModerationAction.objects.create(
         actor=actor, action=action, thread=thread, reason=reason
     )
+    alerts.moderation(actor, action, thread=thread, reason=reason)
 
 
 def set_thread_locked(*, thread: Thread, moderator: User, locked: bool) -> Thread:
@@ -434,6 +443,7 @@ def delete_post(*, post: Post, actor: User, reason: str = "") -> Post:
         target_user_id=post.author_id,
         reason=reason,
     )
+    alerts.moderation(actor, "delete_post", thread=thread, post=post, reason=reason)
     post.refresh_from_db()
     return post
 
@@ -465,6 +475,7 @@ def restore_post(*, post: Post, actor: User) -> Post:
         target_user_id=post.author_id,
     )
     post.refresh_from_db()
+    alerts.moderation(actor, "restore_post", thread=thread, post=post)
     return post
 
 
@@ -570,6 +581,8 @@ def approve_post(*, post: Post, moderator: User) -> Post:
         action = "approve_post"
     _record_post(moderator, action, thread, post)
     post.thread.refresh_from_db()
+    # Now in, the post alerts its watchers as a new one would.
+    alert_tasks.queue_fan_out(post)
     return post
 
 
@@ -610,3 +623,4 @@ def _record_post(
         target_user_id=post.author_id,
         reason=reason,
     )
+    alerts.moderation(actor, action, thread=thread, post=post, reason=reason)

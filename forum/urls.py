@@ -1,6 +1,8 @@
 from django.urls import path
 
+from forum.views import alerts as alert_views
 from forum.views import approval, moderation, posting, reading, reports
+from forum.views import watching as watch_views
 
 app_name = "forum"
 urlpatterns = [
@@ -50,4 +52,24 @@ urlpatterns = [
         reports.report_detail,
         name="report_detail",
     ),
+    # Alerts and watching (forum/alerts.py, forum/watching.py).
+    path("alerts/", alert_views.alert_list, name="alert_list"),
+    path("alerts/menu/", alert_views.alert_menu, name="alert_menu"),
+    path("alerts/read/", alert_views.alert_read_all, name="alert_read_all"),
+    path("alerts/<id:alert_id>/", alert_views.alert_open, name="alert_open"),
+    path(
+        "alerts/unsubscribe/<str:token>/",
+        alert_views.alert_unsubscribe,
+        name="alerts_unsubscribe",
+    ),
+    path(
+        "account/alerts/preferences/",
+        alert_views.alert_preferences,
+        name="alert_preferences",
+    ),
+    path("account/watched/", watch_views.watched, name="watched"),
+    path(
+        "threads/<id:thread_id>/watch/", watch_views.thread_watch, name="thread_watch"
+    ),
+    path("boards/<slug:slug>/watch/", watch_views.board_watch, name="board_watch"),
 ]

@@ -7,7 +7,7 @@ from django.utils.functional import SimpleLazyObject
 
 from accounts.models import User
 from forum import cache as fragment_cache
-from forum import permissions, rendering, viewcounts
+from forum import permissions, rendering, viewcounts, watching
 from forum.forms import ReplyForm
 from forum.models import Board, Post, Thread
 from forum.pagination import PageWindow, num_pages, resolve_page
@@ -58,7 +58,11 @@ def _forum_list(boards: list[Board]) -> dict:
 
 def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
     board = get_object_or_404(
-        Board.objects.visible_to(request.user).select_related("category", "parent"),
+        # The viewer's watch rides on the board's query (the watch button).
+        watching.with_board_watch(
+            Board.objects.visible_to(request.user).select_related("category", "parent"),
+            request.user,
+        ),
         slug=slug,
     )
     per_page = settings.FORUM_THREADS_PER_PAGE
@@ -92,9 +96,13 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpResponse:
     thread = get_object_or_404(
-        Thread.objects.select_related(
-            "board__category", "board__parent", "author"
-        ).with_held_for(request.user),
+        # The viewer's watch (the watch button) rides on the thread's query.
+        watching.with_watch_state(
+            Thread.objects.select_related(
+                "board__category", "board__parent", "author"
+            ).with_held_for(request.user),
+            request.user,
+        ),
         pk=thread_id,
     )
     if not permissions.can_view_thread(request.user, thread):

@@ -155,3 +155,49 @@ def test_reply_form_costs_a_fixed_number_of_queries(client, reader, thread, coun
     client.force_login(reader)
     url = reverse("forum:reply", args=[thread.pk])
     assert count_queries(client, url) == 4
+
+
+# Alerts and watching (forum/alerts.py, forum/watching.py). The header's bell reads
+# the member's own row (no query); the thread and board pages read the viewer's
+# watch inside the thread's or board's own query (no query).
+ALERT_PAGES = {"alerts": 4, "alert menu": 4, "watched": 5, "alert settings": 4}
+
+
+def test_the_bell_and_watch_buttons_cost_no_query(client, reader, thread, board):
+    from forum import alerts, watching
+
+    client.force_login(reader)
+    urls = [thread.get_absolute_url(), board.get_absolute_url()]
+    counts = [cold_and_warm(client, url)[1] for url in urls]
+    watching.watch_thread(user=reader, thread=thread, email=True)
+    watching.watch_board(user=reader, board=board)
+    posts = [make_thread(board=board).posts.get() for _ in range(3)]
+    for post in posts:
+        alerts.notify(reader.pk, alerts.Kind.MENTION, post=post)
+    page = client.get(thread.get_absolute_url()).content.decode()
+    assert 'data-count="3"' in page and "Watching with email" in page
+    assert [cold_and_warm(client, url)[1] for url in urls] == counts
+
+
+@pytest.mark.parametrize("page", list(ALERT_PAGES))
+def test_alert_pages_do_not_grow_with_alerts(client, reader, board, page):
+    from forum import alerts, watching
+
+    client.force_login(reader)
+    url = {
+        "alerts": reverse("forum:alert_list"),
+        "alert menu": reverse("forum:alert_menu"),
+        "watched": reverse("forum:watched"),
+        "alert settings": reverse("forum:alert_preferences"),
+    }[page]
+
+    def add(n):
+        for _ in range(n):
+            thread = make_thread(board=board)
+            watching.watch_thread(user=reader, thread=thread)
+            alerts.notify(reader.pk, alerts.Kind.REPLY, post=thread.posts.get())
+
+    add(2)
+    few = count_queries(client, url)
+    add(12)
+    assert count_queries(client, url) == few == ALERT_PAGES[page]
