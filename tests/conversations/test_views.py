@@ -254,7 +254,7 @@ def test_reply_with_a_quote_names_the_author(client, talk, ann, ben):
     )
     hidden = other.messages.get()
     assert "Hidden" not in client.get(f"{url}?quote={hidden.pk}").content.decode()
-    client.post(url, {"body": f'[QUOTE="ann"]\nThe secret\n[/QUOTE]\nAgreed'})
+    client.post(url, {"body": '[QUOTE="ann"]\nThe secret\n[/QUOTE]\nAgreed'})
     html = client.get(talk.get_absolute_url()).content.decode()
     assert "<bdi>ann</bdi> said:" in html and "Agreed" in html
 
