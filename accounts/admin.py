@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 import markup
-from accounts import services
-from accounts.models import Tier, User
+from accounts import consents, services
+from accounts.models import Agreement, LegalDocument, Tier, User
 from accounts.validators import validate_signature_images, validate_username
 
 
@@ -170,3 +170,71 @@ class UserAdmin(BaseUserAdmin):
         # Staff edited the source of a profile text: its HTML follows.
         if change and {"about", "signature"} & set(form.changed_data):
             services.refresh_profile_html(member=obj)
+
+
+@admin.register(LegalDocument)
+class LegalDocumentAdmin(admin.ModelAdmin):
+    """Terms and privacy versions: write a draft, then publish it with the action.
+
+    A published version is read-only; a change is a new version, and publishing it
+    asks every member to agree again on their next visit (accounts/consents.py).
+    """
+
+    list_display = ["__str__", "title", "kind", "version", "published_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "title", "body", "version", "created_at", "published_at"]
+    readonly_fields = ["version", "created_at", "published_at"]
+    actions = ["publish"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.published_at is not None:
+            return self.fields
+        if obj is not None:
+            return [*self.readonly_fields, "kind"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change) -> None:
+        consents.save_draft(document=obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Staff view a published version; saving one is refused, not ignored.
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Agreements point at published versions; drafts may go.
+        if obj is not None and obj.published_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    @admin.action(description="Publish selected drafts now", permissions=["change"])
+    def publish(self, request, queryset) -> None:
+        drafts = list(queryset.filter(published_at__isnull=True).order_by("version"))
+        for document in drafts:
+            consents.publish_document(document=document)
+        self.message_user(
+            request,
+            f"Published {len(drafts)} version(s); members will be asked to agree "
+            "on their next visit.",
+        )
+
+
+@admin.register(Agreement)
+class AgreementAdmin(admin.ModelAdmin):
+    """Who agreed to which version, when: a record, never edited."""
+
+    list_display = ["user", "document", "agreed_at"]
+    list_filter = ["document"]
+    list_select_related = ["user", "document"]
+    search_fields = ["user__username"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

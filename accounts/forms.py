@@ -3,8 +3,12 @@ from django.conf import settings
 from django.contrib.auth.forms import UserCreationForm
 from django.core import signing
 from django.core.validators import URLValidator
+from django.db import transaction
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 import markup
+from accounts import consents
 from accounts.avatars import ACCEPTED_TEXT, MAX_BYTES, AvatarError, process_avatar
 from accounts.models import User
 from accounts.services import register_member
@@ -47,6 +51,27 @@ class RegistrationForm(UserCreationForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial["shown_at"] = fill_time_token()
+        # With terms or a privacy policy published, joining means agreeing to the
+        # versions this form shows (nothing is asked while none is published).
+        self.legal_versions = consents.shown_versions(
+            list(consents.current_documents().values())
+        )
+        if self.legal_versions:
+            self.fields["agree"] = forms.BooleanField(
+                label=mark_safe(  # noqa: S308 (our own fixed text and URLs)
+                    'I agree to the <a href="{}" target="_blank">terms and rules</a> '
+                    'and the <a href="{}" target="_blank">privacy policy</a>.'.format(
+                        reverse("accounts:terms"), reverse("accounts:privacy_policy")
+                    )
+                ),
+                error_messages={
+                    "required": "To join, agree to the terms and the privacy policy."
+                },
+            )
+            self.fields["legal_versions"] = forms.CharField(
+                required=False, widget=forms.HiddenInput
+            )
+            self.initial["legal_versions"] = self.legal_versions
 
     def clean_homepage_url(self) -> str:
         if self.cleaned_data["homepage_url"]:
@@ -57,6 +82,8 @@ class RegistrationForm(UserCreationForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if self.legal_versions:
+            self._check_legal_versions()
         minimum = settings.ACCOUNTS_REGISTRATION_MIN_SECONDS
         if minimum <= 0:
             return cleaned
@@ -98,12 +125,40 @@ class RegistrationForm(UserCreationForm):
             )
         return email
 
+    def _check_legal_versions(self) -> None:
+        if self.data.get(self.add_prefix("legal_versions")) == self.legal_versions:
+            return
+        # Published while the form was open: show the new links and ask again.
+        self.data = self.data.copy()
+        self.data[self.add_prefix("legal_versions")] = self.legal_versions
+        self.data.pop(self.add_prefix("agree"), None)
+        self.add_error(
+            None,
+            "The terms or the privacy policy changed while you were filling in "
+            "this form: read the current version and agree again.",
+        )
+
+    @transaction.atomic
     def save(self, commit: bool = True) -> User:
-        return register_member(
+        user = register_member(
             username=self.cleaned_data["username"],
             email=self.cleaned_data["email"],
             password=self.cleaned_data["password1"],
         )
+        if self.legal_versions:
+            consents.record_agreement(user=user, versions=self.legal_versions)
+        return user
+
+
+class AgreeForm(forms.Form):
+    """Agreeing to the current terms and privacy policy on the agree page."""
+
+    agree = forms.BooleanField(
+        label="I have read these and agree to them.",
+        error_messages={"required": "Tick the box to agree, or log out."},
+    )
+    versions = forms.CharField(widget=forms.HiddenInput)
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class ProfileForm(forms.Form):

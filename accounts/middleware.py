@@ -2,9 +2,14 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import empty
+from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.services import record_last_seen
 
@@ -27,3 +32,43 @@ class LastSeenMiddleware:
         if loaded is not empty and loaded.is_authenticated:
             record_last_seen(user=loaded, now=timezone.now())
         return response
+
+
+class ConsentMiddleware:
+    """Send a member with a new terms or privacy version to the agree page.
+
+    ``User.consent_due`` is set in bulk when a version is published
+    (accounts/consents.py), so the check reads the user row the page loads anyway:
+    no query when nothing changed. Only GET and HEAD are redirected: a form sent
+    just after a new version was published still goes through with what was typed,
+    and the page it leads to asks. The agree page, the documents themselves, the
+    admin, logging out and static files are never redirected.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method in ("GET", "HEAD") and not self._exempt(request.path):
+            user = request.user
+            if user.is_authenticated and user.consent_due:
+                target = reverse("accounts:agree")
+                if request.get_full_path() != "/":
+                    target += "?" + urlencode({"next": request.get_full_path()})
+                if getattr(request, "htmx", False):
+                    return HttpResponseClientRedirect(target)
+                return redirect(target)
+        return self.get_response(request)
+
+    @staticmethod
+    def _exempt(path: str) -> bool:
+        free = (
+            reverse("accounts:agree"),
+            reverse("accounts:terms"),
+            reverse("accounts:privacy_policy"),
+            reverse("logout"),
+            reverse("admin:index"),
+            "/" + settings.STATIC_URL.lstrip("/"),
+            "/" + settings.MEDIA_URL.lstrip("/"),
+        )
+        return path.startswith(free)

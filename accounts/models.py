@@ -5,6 +5,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import HashIndex
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.links import url_with_id
@@ -95,6 +96,12 @@ class User(AbstractUser):
     banned_until = models.DateTimeField(null=True, blank=True)
     is_banned = models.BooleanField(default=False)
     ban_reason = models.CharField(max_length=255, blank=True)
+    # Terms and privacy (accounts/consents.py): the versions this member agreed to,
+    # and whether a newer one waits for them. The flag is set in bulk when a version
+    # is published, so a page view reads it from this row at no extra query.
+    agreed_terms_version = models.PositiveIntegerField(default=0)
+    agreed_privacy_version = models.PositiveIntegerField(default=0)
+    consent_due = models.BooleanField(default=False)
     # The username's confusable skeleton, case-folded (accounts/skeleton.py): a new
     # name whose key is taken reads like a member's and is refused in one query.
     username_skeleton = models.TextField(editable=False, default="")
@@ -199,3 +206,60 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.follower_id} follows {self.followed_id}"
+
+
+class LegalDocument(models.Model):
+    """One version of the terms or the privacy policy; the latest published counts.
+
+    A published version is never edited: a change is a new version, which members
+    are asked to agree to on their next visit.
+    """
+
+    class Kind(models.TextChoices):
+        TERMS = "terms", "Terms and rules"
+        PRIVACY = "privacy", "Privacy policy"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    version = models.PositiveIntegerField(editable=False)
+    title = models.CharField(max_length=150)
+    body = models.TextField(help_text="BBCode, as in posts.")
+    body_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "version"], name="accounts_legaldocument_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.TERMS:
+            return reverse("accounts:terms")
+        return reverse("accounts:privacy_policy")
+
+
+class Agreement(models.Model):
+    """A member agreed to one version of a legal document, at this time."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agreements")
+    document = models.ForeignKey(
+        LegalDocument, on_delete=models.PROTECT, related_name="agreements"
+    )
+    agreed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-agreed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "document"], name="accounts_agreement_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} agreed to {self.document_id}"

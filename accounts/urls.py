@@ -17,6 +17,9 @@ urlpatterns = [
         views.member_ignore,
         name="member_ignore",
     ),
+    path("terms/", views.terms, name="terms"),
+    path("privacy/", views.privacy_policy, name="privacy_policy"),
+    path("accounts/agree/", views.agree, name="agree"),
     path("accounts/email/", views.email_change, name="email_change"),
     path(
         "accounts/email/confirm/",

@@ -4,15 +4,16 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import confirmation, ratelimit, relations, services
+from accounts import confirmation, consents, ratelimit, relations, services
 from accounts.cards import author_card
 from accounts.forms import (
+    AgreeForm,
     ConversationPrivacyForm,
     EmailChangeForm,
     ProfileForm,
@@ -20,7 +21,7 @@ from accounts.forms import (
 )
 from accounts.http import AuthedRequest, client_ip
 from accounts.links import url_with_id
-from accounts.models import User
+from accounts.models import LegalDocument, User
 
 
 @require_http_methods(["GET", "POST"])
@@ -38,6 +39,8 @@ def register(request: HttpRequest) -> HttpResponse:
         except ratelimit.RateLimited as refusal:
             form.add_error(None, str(refusal))
             status = 429
+        except consents.ConsentChanged as changed:
+            form.add_error(None, str(changed))
         except IntegrityError:
             # Two submissions of the same form raced past the uniqueness checks.
             form.add_error(
@@ -291,4 +294,55 @@ def privacy(request: AuthedRequest) -> HttpResponse:
         request,
         "accounts/privacy.html",
         {"form": form, "ignored": list(relations.ignored_members(member))},
+    )
+
+
+def _legal_document(request: HttpRequest, kind: str) -> HttpResponse:
+    document = consents.current_documents().get(kind)
+    if document is None:
+        raise Http404(f"No {LegalDocument.Kind(kind).label.lower()} is published.")
+    return render(request, "accounts/legal_document.html", {"document": document})
+
+
+@require_http_methods(["GET", "HEAD"])
+def terms(request: HttpRequest) -> HttpResponse:
+    return _legal_document(request, LegalDocument.Kind.TERMS)
+
+
+@require_http_methods(["GET", "HEAD"])
+def privacy_policy(request: HttpRequest) -> HttpResponse:
+    return _legal_document(request, LegalDocument.Kind.PRIVACY)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def agree(request: AuthedRequest) -> HttpResponse:
+    """The current documents a member has not agreed to yet, and the agree box."""
+    current = consents.current_documents()
+    versions = consents.shown_versions(list(current.values()))
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    form = AgreeForm(
+        request.POST if request.method == "POST" else None,
+        initial={"versions": versions, "next": next_url},
+    )
+    due = consents.documents_due(request.user, current)
+    try:
+        if not due:
+            if request.user.consent_due:  # flagged, then caught up elsewhere
+                consents.record_agreement(user=request.user, versions=versions)
+            return redirect(_safe_next(request, next_url))
+        if request.method == "POST" and form.is_valid():
+            consents.record_agreement(
+                user=request.user, versions=form.cleaned_data["versions"]
+            )
+            messages.success(request, "Thank you: you agreed to the current version.")
+            return redirect(_safe_next(request, next_url))
+    except consents.ConsentChanged as changed:
+        messages.warning(request, str(changed))
+        query = f"?{urlencode({'next': next_url})}" if next_url else ""
+        return redirect(reverse("accounts:agree") + query)
+    return render(
+        request,
+        "accounts/agree.html",
+        {"form": form, "due": due, "current": current},
     )

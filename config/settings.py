@@ -74,6 +74,9 @@ MIDDLEWARE = [
     "config.uploads.RequestSizeLimitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # After the user and htmx: a member behind a new terms or privacy version is
+    # sent to agree to it, read from the user row (accounts/consents.py).
+    "accounts.middleware.ConsentMiddleware",
     # Last: turns a login refused by django-axes into the login form with a notice.
     "axes.middleware.AxesMiddleware",
 ]
