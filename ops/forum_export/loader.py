@@ -1,342 +1,38 @@
-"""The public forum as a stream of JSON lines, and back: see docs/export-format.md.
-
-``export_forum`` writes what a guest can read (categories, the boards guests see,
-their live threads and every post slot of them, the tiers, and members' public
-profiles) one record per line, reading the database through server-side cursors in
-one read-only snapshot, so a million posts never sit in memory and the file is
-consistent while the forum keeps taking replies.
-
-``import_forum`` loads such a file into an empty Colloquy in one transaction: ids
-are kept, so links into the old forum (``/threads/12-…``, ``/posts/345/``), the
-rendered HTML and the ``[QUOTE="name, post: N, member: M"]`` references in the
-sources all stay right without rewriting a byte. Imported HTML is sanitised again
-(a file is input like any other), counters and tiers are recomputed by
-``recount``, and the id sequences move past the imported ids.
-"""
+"""Loading an export into an empty forum, in one transaction, with COPY."""
 
 from __future__ import annotations
 
-import gzip
-import io
 import json
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import psycopg
 from django.contrib.auth.hashers import make_password
-from django.contrib.auth.models import AnonymousUser
 from django.core.management.color import no_style
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 import markup
 from accounts.mentions import members_in_database
 from accounts.models import Tier, User
 from accounts.skeleton import username_key
-from forum import access
 from forum.management.commands.recount import recount_all
 from forum.models import Board, BoardPermission, Category, Post, Reaction, Thread
 from markup.mentions import CachedLookup
 from markup.sanitize import sanitize
-
-FORMAT = "colloquy-forum"
-VERSION = 1
-CHUNK = 2000
-# Imported members have no address: a placeholder in a domain that can never
-# receive mail (RFC 2606) keeps the column unique until they set theirs.
-PLACEHOLDER_DOMAIN = "import.invalid"
-KINDS = ("tier", "member", "category", "board", "permission", "thread", "post")
-PERMISSION_FIELDS = (
-    "view_board",
-    "read_threads",
-    "start_threads",
-    "reply",
-    "edit_own",
-    "delete_own",
-    "moderate",
-    "edit_window_minutes",
+from ops.forum_export.format import (
+    CHUNK,
+    FORMAT,
+    KINDS,
+    PERMISSION_FIELDS,
+    PLACEHOLDER_DOMAIN,
+    VERSION,
+    FormatError,
+    Progress,
+    no_progress,
 )
-
-
-class FormatError(Exception):
-    """The file is not a forum export this code can load; the message says why."""
-
-
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(kind: str, done: int, total: int) -> None:
-    return None
-
-
-def open_file(path: Path, mode: str) -> IO[str]:
-    """A text stream on ``path``, gzip-compressed when the name ends in .gz."""
-    if path.suffix == ".gz":
-        return io.TextIOWrapper(gzip.open(path, mode + "b"), encoding="utf-8")
-    return path.open(mode, encoding="utf-8")
-
-
-def _time(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-# --- Export ---------------------------------------------------------------------
-
-
-@dataclass
-class _Public:
-    """What a guest may read, as querysets (built once, read through cursors)."""
-
-    boards: Any
-    threads: Any
-    posts: Any
-    members: Any
-    permissions: Any
-
-
-def _public() -> _Public:
-    guest = AnonymousUser()
-    guest_access = access.for_user(guest)
-    boards = Board.objects.visible_to(guest)
-    readable = guest_access.board_filter("board_id", permission="read_threads")
-    threads = Thread.objects.visible_to(guest).filter(readable, board__in=boards)
-    # Every slot of a thread page: deleted posts travel as placeholders without
-    # their text, held replies (no position yet) not at all.
-    posts = Post.objects.filter(
-        thread__in=threads, is_approved=True, position__isnull=False
-    )
-    # Group rows stay behind: groups are not part of the export.
-    permissions = BoardPermission.objects.filter(
-        Q(board__isnull=True) | Q(board__in=boards),
-        audience__in=[
-            BoardPermission.Audience.GUESTS,
-            BoardPermission.Audience.MEMBERS,
-        ],
-    )
-    return _Public(
-        boards=boards,
-        threads=threads,
-        posts=posts,
-        members=User.objects.all(),
-        permissions=permissions,
-    )
-
-
-def _board_order(boards: list[Board]) -> list[Board]:
-    """Parents before their sub-boards, so each line refers only to earlier ones."""
-    by_id = {board.pk: board for board in boards}
-
-    def depth(board: Board) -> int:
-        steps, seen = 0, set()
-        while board.parent_id in by_id and board.pk not in seen:
-            seen.add(board.pk)
-            board = by_id[board.parent_id]
-            steps += 1
-        return steps
-
-    return sorted(boards, key=lambda board: (depth(board), board.pk))
-
-
-def _tier_record(tier: Tier) -> dict:
-    return {
-        "id": tier.pk,
-        "name": tier.name,
-        "min_posts": tier.min_posts,
-        "style": tier.style,
-        "order": tier.order,
-    }
-
-
-def _member_record(member: User) -> dict:
-    return {
-        "id": member.pk,
-        "username": member.username,
-        "date_joined": _time(member.date_joined),
-        "last_seen_at": _time(member.last_seen),
-        "avatar": member.avatar.name or "",
-        "custom_title": member.custom_title,
-        "pinned_tier": member.pinned_tier_id,
-        "post_count": member.post_count,
-        "reaction_score": member.reaction_score,
-        "signature": member.signature,
-        "signature_html": member.signature_html,
-        "about": member.about,
-        "about_html": member.about_html,
-        "location": member.location,
-        "website": member.website,
-        "is_banned": member.is_currently_banned,
-        "banned_until": _time(member.banned_until)
-        if member.is_currently_banned
-        else None,
-    }
-
-
-def _post_record(post: Post, reaction_names: dict[str, str]) -> dict:
-    deleted = post.is_deleted
-    return {
-        "id": post.pk,
-        "thread": post.thread_id,
-        "author": post.author_id,
-        "position": post.position,
-        "created_at": _time(post.created_at),
-        "deleted": deleted,
-        "deleted_at": _time(post.deleted_at) if deleted else None,
-        "body": "" if deleted else post.body,
-        "body_html": "" if deleted else post.body_html,
-        "edited_at": _time(post.edited_at),
-        "edited_by": post.edited_by_id,
-        "reactions": {
-            reaction_names[key]: count
-            for key, count in (post.reaction_counts or {}).items()
-            if key in reaction_names and count
-        },
-    }
-
-
-def export_records(progress: Progress = _no_progress) -> Iterator[dict]:
-    """Yield the header, every public record in loading order, then the end line.
-
-    Call it inside a read-only REPEATABLE READ transaction (``write_export``) so
-    the counts in the header and the records are one snapshot.
-    """
-    public = _public()
-    counts = {
-        "tier": Tier.objects.count(),
-        "member": public.members.count(),
-        "category": Category.objects.count(),
-        "board": public.boards.count(),
-        "permission": public.permissions.count(),
-        "thread": public.threads.count(),
-        "post": public.posts.count(),
-    }
-    yield {
-        "format": FORMAT,
-        "version": VERSION,
-        "exported_at": _time(timezone.now()),
-        "counts": counts,
-    }
-    reaction_names = {
-        str(pk): name for pk, name in Reaction.objects.values_list("pk", "name")
-    }
-
-    def stream(kind: str, rows, to_record) -> Iterator[dict]:
-        done = 0
-        for row in rows:
-            yield {"type": kind, **to_record(row)}
-            done += 1
-            if done % CHUNK == 0:
-                progress(kind, done, counts[kind])
-        progress(kind, done, counts[kind])
-
-    yield from stream("tier", Tier.objects.order_by("pk"), _tier_record)
-    yield from stream(
-        "member",
-        public.members.order_by("pk").only(*MEMBER_FIELDS).iterator(chunk_size=CHUNK),
-        _member_record,
-    )
-    yield from stream(
-        "category",
-        Category.objects.order_by("pk"),
-        lambda c: {
-            "id": c.pk,
-            "name": c.name,
-            "slug": c.slug,
-            "description": c.description,
-            "position": c.position,
-        },
-    )
-    yield from stream(
-        "board",
-        _board_order(list(public.boards)),
-        lambda b: {
-            "id": b.pk,
-            "category": b.category_id,
-            "parent": b.parent_id,
-            "name": b.name,
-            "slug": b.slug,
-            "description": b.description,
-            "position": b.position,
-        },
-    )
-    yield from stream(
-        "permission",
-        public.permissions.order_by("pk"),
-        lambda p: {
-            "board": p.board_id,
-            "audience": p.audience,
-            **{name: getattr(p, name) for name in PERMISSION_FIELDS},
-        },
-    )
-    yield from stream(
-        "thread",
-        public.threads.order_by("pk").iterator(chunk_size=CHUNK),
-        lambda t: {
-            "id": t.pk,
-            "board": t.board_id,
-            "author": t.author_id,
-            "title": t.title,
-            "slug": t.slug,
-            "created_at": _time(t.created_at),
-            "is_locked": t.is_locked,
-            "is_sticky": t.is_sticky,
-            "view_count": t.view_count,
-        },
-    )
-    yield from stream(
-        "post",
-        public.posts.order_by("thread_id", "position")
-        .defer("ip_address", "submission_token", "held_reason", "delete_reason")
-        .iterator(chunk_size=CHUNK),
-        lambda post: _post_record(post, reaction_names),
-    )
-    yield {"type": "end", "counts": counts}
-
-
-MEMBER_FIELDS = (
-    "id",
-    "username",
-    "date_joined",
-    "last_seen_at",
-    "last_login",
-    "avatar",
-    "custom_title",
-    "pinned_tier",
-    "post_count",
-    "reaction_score",
-    "signature",
-    "signature_html",
-    "about",
-    "about_html",
-    "location",
-    "website",
-    "is_banned",
-    "banned_until",
-)
-
-
-def write_export(stream: IO[str], progress: Progress = _no_progress) -> dict:
-    """Write the public forum to ``stream``; return the record counts."""
-    counts: dict = {}
-    outermost = not connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        if outermost:
-            # One snapshot for the whole file, however long it takes to write.
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        for record in export_records(progress):
-            stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
-            stream.write("\n")
-            if record.get("type") == "end":
-                counts = record["counts"]
-    return counts
-
-
-# --- Import ---------------------------------------------------------------------
 
 
 def forum_is_empty() -> bool:
@@ -675,7 +371,7 @@ def _check_header(line: _Line | None) -> dict:
     return counts if isinstance(counts, dict) else {}
 
 
-def load_export(stream: IO[str], progress: Progress = _no_progress) -> dict[str, int]:
+def load_export(stream: IO[str], progress: Progress = no_progress) -> dict[str, int]:
     """Load an export into this (empty) forum; return the records loaded per kind.
 
     Everything happens in one transaction: a file that fails halfway leaves the
@@ -737,18 +433,3 @@ def _reset_sequences() -> None:
     with connection.cursor() as cursor:
         for statement in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(statement)
-
-
-class ProgressLine:
-    """ "posts 12,000 / 1,000,000" rewritten in place on a terminal, else silent."""
-
-    def __init__(self, stream: IO[str] = sys.stderr) -> None:
-        self.stream = stream
-        self.live = stream.isatty()
-
-    def __call__(self, kind: str, done: int, total: int) -> None:
-        if not self.live:
-            return
-        end = "\n" if done >= total else ""
-        self.stream.write(f"\r{kind + 's':<12} {done:>12,} / {total:,}{end}")
-        self.stream.flush()
