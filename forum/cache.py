@@ -53,18 +53,24 @@ def enabled() -> bool:
     return settings.FORUM_FRAGMENT_SECONDS > 0
 
 
-def digests(queryset: QuerySet, *fields: str) -> list[dict[str, Any]]:
+def digests(
+    queryset: QuerySet, *fields: str, ids: tuple[str, list] | None = None
+) -> list[dict[str, Any]]:
     """The rows ``queryset`` reads, in its order: pk, ``fields`` and a ``digest``.
 
     The digest is an md5 of the row and of the rows its ``select_related`` joins,
     whole. Only the id query is compiled per call (compiling a select of a hundred
-    columns costs more than running it); the joins and the rest are built once.
-    ``fields`` are attribute names (``author_id``, ``is_deleted``).
+    columns costs more than running it), or not even that when the caller passes
+    it already built as ``ids`` (SQL and parameters: ``forum.prebuilt.sql``); the
+    joins and the rest are built once. ``fields`` are attribute names
+    (``author_id``, ``is_deleted``).
     """
-    try:
-        ids, params = queryset.values("pk").query.sql_with_params()
-    except EmptyResultSet:
-        return []
+    if ids is None:
+        try:
+            ids = queryset.values("pk").query.sql_with_params()
+        except EmptyResultSet:
+            return []
+    ids, params = ids
     model, related = queryset.model, queryset.query.select_related
     key = (model, repr(related), fields)
     if key not in _digest_sql:

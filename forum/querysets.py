@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils.functional import cached_property
 
-from forum import access, permissions
+from forum import access, permissions, prebuilt
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -143,10 +144,16 @@ class PostQuerySet(models.QuerySet):
     def page_of(self, thread: Thread, page: int, per_page: int) -> PostQuerySet:
         """One page of a thread, found by position so any page costs the same."""
         first = (page - 1) * per_page + 1
+        return self.positions(thread, first, first + per_page, per_page)
+
+    def positions(
+        self, thread: Thread, first: int, end: int, per_page: int
+    ) -> PostQuerySet:
+        """The posts from position ``first`` up to ``end`` (at most ``per_page``)."""
         return (
             # Through the related manager, so each post knows its thread without a
             # query: permission filters in the template read post.thread.
-            thread.posts.filter(position__gte=first, position__lt=first + per_page)
+            thread.posts.filter(position__gte=first, position__lt=end)
             .for_blocks()
             # The LIMIT is redundant but tells the planner how few rows come back;
             # on the first pages of a long thread it otherwise expects thousands.
@@ -177,3 +184,48 @@ class PostQuerySet(models.QuerySet):
                 return self.none()
             held = held.filter(mine)
         return held.order_by("created_at", "id")
+
+
+class PostPage:
+    """One page of a thread's posts (``page_of``), read with SQL compiled once per
+    process and page size (``forum/prebuilt.py``): compiling the six-table select
+    cost the cold thread page more than running it.
+
+    Iterating gives the posts, each knowing its thread. ``ids()`` is the page's id
+    query for the fingerprints (``forum/cache.py``), and ``queryset`` the
+    ``page_of`` queryset, for anything else.
+    """
+
+    def __init__(self, thread: Thread, page: int, per_page: int) -> None:
+        self.thread, self.page, self.per_page = thread, page, per_page
+        self.first = (page - 1) * per_page + 1
+
+    @cached_property
+    def queryset(self) -> PostQuerySet:
+        return self.model.objects.page_of(self.thread, self.page, self.per_page)
+
+    @property
+    def model(self) -> type:
+        return self.thread._meta.get_field("posts").related_model
+
+    def _values(self) -> tuple[int, int, int]:
+        return (self.thread.pk, self.first, self.first + self.per_page)
+
+    def _build(self, thread_id: int, first: int, end: int) -> PostQuerySet:
+        thread = type(self.thread)(pk=thread_id)
+        return self.model.objects.positions(thread, first, end, self.per_page)
+
+    def __iter__(self):
+        key = ("post page", self.per_page)
+        posts = prebuilt.fetch(key, self._build, *self._values())
+        for post in posts:
+            post.thread = self.thread
+        return iter(posts)
+
+    def ids(self) -> tuple[str, list] | None:
+        """The page's post ids, in order, as SQL and parameters."""
+        return prebuilt.sql(
+            ("post page ids", self.per_page),
+            lambda *values: self._build(*values).values("pk"),
+            *self._values(),
+        )

@@ -13,8 +13,10 @@ from django.template import engines
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts.http import viewer
 from forum import cache
 from forum.models import Post, Thread
+from forum.querysets import PostPage
 
 # What the per-viewer controls read from each post, besides its pk.
 CONTROL_FIELDS = (
@@ -46,7 +48,10 @@ def thread_posts(
     then the ``held`` replies this viewer sees (read and rendered each time: they
     are few, and wait only until a moderator decides)."""
     if cache.enabled():
-        rows = cache.digests(posts, *CONTROL_FIELDS)
+        # A PostPage brings its id query built (querysets.PostPage).
+        ids = posts.ids() if isinstance(posts, PostPage) else None
+        queryset = posts.queryset if isinstance(posts, PostPage) else posts
+        rows = cache.digests(queryset, *CONTROL_FIELDS, ids=ids)
         html = cache.shared_blocks(
             rows,
             kind="post",
@@ -61,10 +66,11 @@ def thread_posts(
         # Nothing to look up: read and render every post in one go.
         items = [cache.Block(row=post, html=post_block(post)) for post in posts]
     items += [cache.Block(row=post, html=post_block(post)) for post in held]
+    user = viewer(request)  # each post's controls read it: not through the proxy
     context = {
         "items": items,
         "thread": thread,
-        "user": request.user,
+        "user": user,
         "can_reply": can_reply,
         "is_moderator": is_moderator,
         "reply_url": reverse("forum:reply", args=[thread.pk]) if can_reply else "",

@@ -11,6 +11,7 @@ from forum import permissions, rendering, viewcounts, watching
 from forum.forms import ReplyForm
 from forum.models import Board, Post, Thread
 from forum.pagination import PageWindow, num_pages, resolve_page
+from forum.querysets import PostPage
 
 
 def index(request: HttpRequest) -> HttpResponse:
@@ -112,7 +113,7 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
         return redirect(thread.page_url(page), permanent=True)
     if must_redirect:
         return redirect(thread.page_url(page))
-    posts = Post.objects.page_of(thread, page, settings.FORUM_POSTS_PER_PAGE)
+    posts = PostPage(thread, page, settings.FORUM_POSTS_PER_PAGE)
     # Held replies have no position yet: they follow the last page's posts, for
     # their author and the board's moderators: one more query, only when there are.
     held = (
