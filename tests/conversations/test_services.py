@@ -350,3 +350,46 @@ def test_new_messages_alert_the_members_still_in(
         .exists()
     )
     assert User.objects.get(pk=ann.pk).alerts_unread == 1
+
+
+def test_recount_finds_and_repairs_every_drifted_counter(trio, capsys):
+    from django.core.management import CommandError, call_command
+
+    ann, ben, cat = trio
+    conversation = start(ann, ben, cat)
+    services.post_message(conversation=conversation, author=ben, body="Two")
+    call_command("recount_conversations", "--check")
+    assert "exact" in capsys.readouterr().out
+    Conversation.objects.filter(pk=conversation.pk).update(
+        participant_count=7, last_position=0, last_message=None
+    )
+    User.objects.filter(pk=cat.pk).update(conversations_unread=5)
+    with pytest.raises(CommandError, match="drifted"):
+        call_command("recount_conversations", "--check")
+    out = capsys.readouterr().out
+    assert "participant_count is 7, should be 3" in out
+    assert "conversations_unread is 5, should be 1" in out
+    call_command("recount_conversations")
+    conversation.refresh_from_db()
+    assert (conversation.participant_count, conversation.last_position) == (3, 2)
+    assert conversation.last_message == conversation.messages.get(position=2)
+    assert unread(ann, ben, cat) == [1, 0, 1]
+    call_command("recount_conversations", "--check")
+
+
+def test_members_who_asked_for_email_get_conversation_alerts_by_mail(
+    trio, django_capture_on_commit_callbacks, mailoutbox, settings
+):
+    from forum import alerts
+
+    settings.FORUM_ALERT_EMAIL_DELAY_SECONDS = 0
+    ann, ben, cat = trio
+    alerts.set_preference(ben, "conversation", "email")
+    alerts.set_preference(cat, "conversation", "off")
+    with django_capture_on_commit_callbacks(execute=True):
+        start(ann, ben, cat, title="Moving day")
+    assert [m.to for m in mailoutbox] == [["ben@example.com"]]
+    assert "Moving day" in mailoutbox[0].body
+    from forum.models import Alert
+
+    assert not Alert.objects.filter(recipient=cat).exists()
