@@ -384,6 +384,9 @@ ACCOUNTS_CONFIRMATION_MAILS_PER_HOUR = env_int(
 )
 # Reports a member may file in an hour (posts and members together; 0: no limit).
 FORUM_REPORTS_PER_HOUR = env_int("FORUM_REPORTS_PER_HOUR", 10)
+# Searches a guest may run per minute from one address (0: no limit); members are
+# not limited. Search reads many rows: this keeps crawlers from hammering it.
+FORUM_SEARCH_GUEST_PER_MINUTE = env_int("FORUM_SEARCH_GUEST_PER_MINUTE", 20)
 
 # Private conversations (conversations/). At most this many members are in one at
 # a time, the starter included; with FORUM_CONVERSATION_OPEN_INVITES every

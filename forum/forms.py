@@ -1,6 +1,8 @@
 import uuid
+from datetime import UTC, datetime, time, timedelta
 
 from django import forms
+from django.utils import timezone
 
 import markup
 from accounts.mentions import members_in_database
@@ -184,3 +186,151 @@ class DeleteSpammerForm(forms.Form):
     """The reason recorded with a spammer's ban and every deletion."""
 
     reason = forms.CharField(label="Reason", max_length=255, initial="Spam")
+
+
+class SearchForm(forms.Form):
+    """/search/'s query string: words, filters, order and a page or date cursor.
+
+    Everything arrives by GET, so a search can be linked and bookmarked. Anything
+    malformed (a NUL, an overlong query, an impossible date, a board or thread the
+    visitor cannot see) is a form error and a 400, never a query.
+    """
+
+    SORTS = [("relevance", "Relevance"), ("date", "Newest first")]
+    SHOWS = [("posts", "Posts"), ("threads", "Threads")]
+
+    q = forms.CharField(
+        label="Search for",
+        max_length=200,
+        required=False,
+        strip=True,
+        help_text='Use "quotes" for a phrase, OR for either word, -word to leave out.',
+        error_messages={
+            "max_length": "Keep a search under %(limit_value)d characters "
+            "(this one has %(show_value)d)."
+        },
+    )
+    board = forms.MultipleChoiceField(label="In boards", required=False, choices=[])
+    author = forms.CharField(label="Posted by", max_length=150, required=False)
+    since = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="Until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    titles_only = forms.BooleanField(label="Search titles only", required=False)
+    thread = forms.RegexField(
+        regex=r"\A[0-9]{1,18}\Z", required=False, widget=forms.HiddenInput
+    )
+    sort = forms.ChoiceField(label="Sort by", choices=SORTS, required=False)
+    show = forms.ChoiceField(label="Show results as", choices=SHOWS, required=False)
+    page = forms.RegexField(
+        regex=r"\A[0-9]{1,4}\Z", required=False, widget=forms.HiddenInput
+    )
+    before = forms.RegexField(
+        regex=r"\A[0-9]{1,20}-[0-9]{1,18}\Z", required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, boards, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.boards = {board.slug: board for board in boards}
+        self.fields["board"].choices = [(b.slug, b.name) for b in boards]
+
+    def clean_author(self):
+        from accounts.models import User
+
+        name = self.cleaned_data["author"]
+        if not name:
+            return None
+        member = User.objects.filter(username__iexact=name).only("pk").first()
+        if member is None:
+            raise forms.ValidationError(f"No member is called {name}.")
+        return member
+
+    def clean_thread(self):
+        from forum.models import Thread
+
+        raw = self.cleaned_data["thread"]
+        if not raw:
+            return None
+        thread = (
+            Thread.objects.visible_to(self.user)
+            .filter(pk=int(raw))
+            .only("title")
+            .first()
+        )
+        if thread is None:
+            raise forms.ValidationError("That thread is not there to search.")
+        return thread
+
+    def clean_page(self):
+        from forum.search import MAX_RELEVANCE_PAGES
+
+        raw = self.cleaned_data["page"]
+        page = int(raw) if raw else 1
+        if not 1 <= page <= MAX_RELEVANCE_PAGES:
+            raise forms.ValidationError(
+                f"Results by relevance stop at page {MAX_RELEVANCE_PAGES}; "
+                "sort by date to go further back."
+            )
+        return page
+
+    def clean_before(self):
+        raw = self.cleaned_data["before"]
+        if not raw:
+            return None
+        stamp, pk = raw.split("-")
+        try:
+            at = datetime.fromtimestamp(int(stamp) / 1_000_000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            raise forms.ValidationError(
+                "That page of results does not exist."
+            ) from None
+        return at, int(pk)
+
+    def clean(self):
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and until < since:
+            self.add_error("until", "The end of the range comes before its start.")
+        if not data.get("q") and not data.get("author") and not self.errors:
+            raise forms.ValidationError(
+                "Type a word or a phrase to search for, or the name of a member."
+            )
+        return data
+
+    def criteria(self):
+        """The cleaned form as forum.search.Criteria."""
+        from forum.search import Criteria
+
+        data = self.cleaned_data
+        text = data["q"]
+        return Criteria(
+            text=text,
+            board_ids=tuple(self.boards[slug].pk for slug in data["board"]),
+            author_id=data["author"].pk if data["author"] else None,
+            since=_day_start(data["since"]),
+            until=_day_start(data["until"], after=True),
+            titles_only=bool(text) and data["titles_only"],
+            thread_id=data["thread"].pk if data["thread"] else None,
+            # Without words there is nothing to rank: newest first.
+            by_date=data["sort"] == "date" or not text,
+            as_threads=data["show"] == "threads",
+            page=data["page"],
+            before=data["before"],
+        )
+
+
+def _day_start(day, *, after: bool = False):
+    """The first instant of ``day`` (of the next day with ``after``), in the site's
+    time zone. None, no bound, for no day or a day so far out that no post can lie
+    beyond it: shifting year 1 or 9999 to UTC would leave the calendar."""
+    if day is None or not SEARCH_YEARS[0] <= day.year <= SEARCH_YEARS[1]:
+        return None
+    if after:
+        day += timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+SEARCH_YEARS = (1900, 9000)

@@ -2,11 +2,13 @@ from django.urls import path
 
 from forum.views import alerts as alert_views
 from forum.views import approval, moderation, posting, reading, reports
+from forum.views import search as search_views
 from forum.views import watching as watch_views
 
 app_name = "forum"
 urlpatterns = [
     path("", reading.index, name="index"),
+    path("search/", search_views.search, name="search"),
     path("boards/<slug:slug>/", reading.board_detail, name="board_detail"),
     path("boards/<slug:slug>/new-thread/", posting.thread_create, name="thread_create"),
     # Actions live under /threads/<id>/…, pages under /threads/<id>-<slug>/, so no

@@ -1,4 +1,6 @@
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -8,6 +10,21 @@ from django.utils.text import slugify
 from accounts.links import url_with_id
 from forum.querysets import BoardQuerySet, PostQuerySet, ThreadQuerySet
 
+# Full-text search (forum/search.py) reads stored tsvectors that PostgreSQL keeps
+# itself as generated columns: every write of a title or a body, whichever code or
+# bulk COPY makes it, recomputes them in the same statement. A post's own words
+# weigh B and the text it quotes D (forum_post_search_vector, migration 0010, splits
+# them); a thread's title weighs A.
+THREAD_SEARCH_VECTOR = models.Func(
+    models.F("title"),
+    template="setweight(to_tsvector('english'::regconfig, %(expressions)s), 'A')",
+    output_field=SearchVectorField(),
+)
+POST_SEARCH_VECTOR = models.Func(
+    models.F("body"),
+    function="forum_post_search_vector",
+    output_field=SearchVectorField(),
+)
 
 def make_slug(text: str, fallback: str = "thread") -> str:
     return slugify(text)[:80].strip("-") or fallback
@@ -154,6 +171,11 @@ class Thread(models.Model):
     # A thread started by a new member waits for a moderator: until approved only its
     # author and the board's moderators see it, and no counter counts it.
     is_approved = models.BooleanField(default=True)
+    search_vector = models.GeneratedField(
+        expression=THREAD_SEARCH_VECTOR,
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = ThreadQuerySet.as_manager()
 
@@ -176,6 +198,7 @@ class Thread(models.Model):
                 name="forum_thread_board_latest",
                 condition=Q(is_deleted=False),
             ),
+            GinIndex(fields=["search_vector"], name="forum_thread_search"),
         ]
 
     def __str__(self) -> str:
@@ -234,6 +257,11 @@ class Post(models.Model):
     # {reaction id (as text): count}, kept by forum.reactions with the rows in
     # PostReaction, so the post's block renders its counts without a query.
     reaction_counts = models.JSONField(default=dict, blank=True)
+    search_vector = models.GeneratedField(
+        expression=POST_SEARCH_VECTOR,
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     objects = PostQuerySet.as_manager()
 
@@ -252,6 +280,9 @@ class Post(models.Model):
             models.Index(
                 fields=["author", "-created_at"], name="forum_post_author_recent"
             ),
+            GinIndex(fields=["search_vector"], name="forum_post_search"),
+            # Search results by date, newest first, seeking past the last one shown.
+            models.Index(fields=["created_at", "id"], name="forum_post_created"),
             # Moderators look up who else posted from an address.
             models.Index(
                 fields=["ip_address"],

@@ -60,6 +60,9 @@ EXPECTED = {
     "thread": (4, 3, 6, 5),
     "thread last page": (4, 3, 6, 5),
     "member profile": (4, 4, 6, 6),
+    # Search (forum/search.py): the board filter's choices, the planner's estimate
+    # (EXPLAIN), the ranked ids, then the page's rows with their snippets.
+    "search": (5, 5, 7, 7),
 }
 
 
@@ -201,3 +204,13 @@ def test_alert_pages_do_not_grow_with_alerts(client, reader, board, page):
     few = count_queries(client, url)
     add(12)
     assert count_queries(client, url) == few == ALERT_PAGES[page]
+
+
+def test_search_queries_do_not_grow_with_results(client, visitor, board):
+    author = make_member()
+    make_thread(board=board, author=author, title="Widgets", body="widget talk")
+    url = f"{reverse('forum:search')}?q=widget"
+    few = cold_and_warm(client, url)
+    for n in range(25):
+        make_thread(board=board, author=author, title=f"Widget {n}", body="widget")
+    assert cold_and_warm(client, url) == few == expected("search", visitor)

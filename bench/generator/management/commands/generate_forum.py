@@ -558,7 +558,12 @@ class Loader:
         self, model: type[models.Model], columns: list[str], rows: Iterable[tuple]
     ) -> None:
         """COPY rows into the model's table; other columns get their defaults."""
-        rest = [f for f in model._meta.concrete_fields if f.column not in columns]
+        # Generated columns (the search vectors) are PostgreSQL's to fill.
+        rest = [
+            f
+            for f in model._meta.concrete_fields
+            if f.column not in columns and not f.generated
+        ]
         defaults = tuple(_column_default(field) for field in rest)
         names = ", ".join(
             connection.ops.quote_name(c) for c in [*columns, *(f.column for f in rest)]
