@@ -20,7 +20,12 @@ from django.utils.html import format_html
 
 from accounts.admin import UserAdmin
 from accounts.models import Tier, User
-from forum import moderation, reports, services
+from forum import (
+    moderation,
+    reactions_admin,  # noqa: F401 (registers the reaction admins)
+    reports,
+    services,
+)
 from forum.models import (
     Board,
     BoardPermission,

@@ -207,6 +207,22 @@ def can_report_post(user: User | AnonymousUser, post: Post) -> bool:
     )
 
 
+def can_react(user: User | AnonymousUser, post: Post) -> bool:
+    """Members who may post react to live posts they can read, except their own;
+    in a locked thread only its moderators do."""
+    thread = post.thread
+    return (
+        can_post(user)
+        and post.author_id != user.pk
+        and not post.is_deleted
+        and post.is_approved
+        and not thread.is_deleted
+        and thread.is_approved
+        and can_view_thread(user, thread)
+        and (not thread.is_locked or moderates(user, thread.board_id))
+    )
+
+
 def can_report_member(user: User | AnonymousUser, member: User) -> bool:
     """Members who may post report other active members."""
     return can_post(user) and member.pk != user.pk and member.is_active

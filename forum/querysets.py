@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
 from forum import access, permissions, prebuilt
@@ -114,6 +115,7 @@ POST_BLOCK_FIELDS = (
     *("author__pinned_tier", "author__date_joined", "author__post_count"),
     *("author__signature_html", "author__tier__name", "author__tier__style"),
     *("author__pinned_tier__name", "author__pinned_tier__style"),
+    *("reaction_counts", "author__reaction_score"),
 )
 
 
@@ -139,7 +141,23 @@ class PostQuerySet(models.QuerySet):
 
     def for_blocks(self) -> PostQuerySet:
         """What a post's shared block shows, and nothing more."""
-        return self.with_author_cards().only(*POST_BLOCK_FIELDS)
+        blocks = self.with_author_cards().only(*POST_BLOCK_FIELDS)
+        return blocks.with_reaction_catalogue()
+
+    def with_reaction_catalogue(self) -> PostQuerySet:
+        """Annotate ``reaction_catalogue``: [id, emoji, name] of every reaction, in
+        order, so a block shows its counts (``reaction_counts``) without a query of
+        its own. The subquery does not depend on the row: PostgreSQL runs it once."""
+        from forum.models import Reaction
+
+        table = Reaction._meta.db_table
+        catalogue = RawSQL(
+            "SELECT COALESCE(jsonb_agg(jsonb_build_array(id, emoji, name) "
+            f"ORDER BY position, id), '[]'::jsonb) FROM {table}",
+            (),
+            output_field=models.JSONField(),
+        )
+        return self.annotate(reaction_catalogue=catalogue)
 
     def page_of(self, thread: Thread, page: int, per_page: int) -> PostQuerySet:
         """One page of a thread, found by position so any page costs the same."""

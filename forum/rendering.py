@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.http import viewer
-from forum import cache
+from forum import cache, reactions
 from forum.models import Post, Thread
 from forum.querysets import PostPage
 
@@ -68,6 +68,7 @@ def thread_posts(
     items += [cache.Block(row=post, html=post_block(post)) for post in held]
     user = viewer(request)  # each post's controls read it: not through the proxy
     context = {
+        "reaction_bars": _reaction_bars(user, [item.row for item in items]),
         "items": items,
         "thread": thread,
         "user": user,
@@ -76,6 +77,26 @@ def thread_posts(
         "reply_url": reverse("forum:reply", args=[thread.pk]) if can_reply else "",
     }
     return _render("forum/_post_list.html", context, request)
+
+
+def _reaction_bars(user, posts: list[Post]) -> dict[int, reactions.Bar]:
+    # Guests get none and cost nothing; a member's cost one query for the page.
+    if not user.is_authenticated:
+        return {}
+    choices, given = reactions.for_viewer(user, [post.pk for post in posts])
+    bars = (reactions.bar(post, user, choices, given) for post in posts)
+    return {bar.post_id: bar for bar in bars if bar is not None}
+
+
+def reaction_update(request: HttpRequest, post: Post) -> SafeString:
+    """After an htmx reaction: the viewer's new bar, and the post's counts out of
+    band. ``post`` comes from ``for_blocks`` (counts and the reaction catalogue)."""
+    bars = _reaction_bars(request.user, [post])
+    counts = _render("forum/_reaction_counts.html", {"post": post, "oob": True})
+    if post.pk not in bars:
+        return counts
+    bar = _render("forum/_reaction_bar.html", {"bar": bars[post.pk]}, request)
+    return mark_safe(bar + counts)  # noqa: S308 (both rendered by our templates)
 
 
 def thread_rows(threads) -> SafeString:

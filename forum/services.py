@@ -17,7 +17,7 @@ from accounts import ratelimit
 from accounts.mentions import members_in_database
 from accounts.models import User
 from accounts.services import move_post_count
-from forum import alert_tasks, alerts, permissions, watching
+from forum import alert_tasks, alerts, permissions, reactions, watching
 from forum.models import (
     Board,
     ModerationAction,
@@ -392,6 +392,8 @@ def _count_thread_live_posts(thread: Thread, sign: int) -> None:
     )
     for author_id, n in per_author:
         move_post_count(user_id=author_id, delta=sign * n)
+    # Reactions count for live posts only: the thread's go with them.
+    reactions.rescore_members(author_id for author_id, _ in per_author)
 
 
 def _locked_post(post: Post) -> tuple[Thread, Post]:
@@ -435,6 +437,8 @@ def delete_post(*, post: Post, actor: User, reason: str = "") -> Post:
         Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") - 1)
         _refresh_board_last_post(thread.board_id)
         move_post_count(user_id=post.author_id, delta=-1)
+        # Its reactions stop counting towards the author's score.
+        reactions.rescore_members([post.author_id])
     ModerationAction.objects.create(
         actor=actor,
         action="delete_post",
@@ -467,6 +471,7 @@ def restore_post(*, post: Post, actor: User) -> Post:
         Board.objects.filter(pk=thread.board_id).update(post_count=F("post_count") + 1)
         _refresh_board_last_post(thread.board_id)
         move_post_count(user_id=post.author_id, delta=1)
+        reactions.rescore_members([post.author_id])
     ModerationAction.objects.create(
         actor=actor,
         action="restore_post",

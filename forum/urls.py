@@ -2,6 +2,7 @@ from django.urls import path
 
 from forum.views import alerts as alert_views
 from forum.views import approval, moderation, posting, reading, reports
+from forum.views import reactions as reaction_views
 from forum.views import search as search_views
 from forum.views import watching as watch_views
 
@@ -32,6 +33,17 @@ urlpatterns = [
     path("posts/<id:post_id>/history/", posting.post_history, name="post_history"),
     path("posts/<id:post_id>/delete/", posting.post_delete, name="post_delete"),
     path("posts/<id:post_id>/restore/", posting.post_restore, name="post_restore"),
+    path("posts/<id:post_id>/react/", reaction_views.post_react, name="post_react"),
+    path(
+        "posts/<id:post_id>/unreact/",
+        reaction_views.post_unreact,
+        name="post_unreact",
+    ),
+    path(
+        "posts/<id:post_id>/reactions/",
+        reaction_views.post_reactions,
+        name="post_reactions",
+    ),
     path("posts/<id:post_id>/approve/", approval.post_approve, name="post_approve"),
     path("posts/<id:post_id>/reject/", approval.post_reject, name="post_reject"),
     path("moderation/approval/", approval.approval_queue, name="approval_queue"),

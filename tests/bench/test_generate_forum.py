@@ -71,7 +71,7 @@ def test_generates_the_requested_amounts():
 
 def test_counters_and_pointers_are_what_recount_computes():
     generate()
-    assert recount_all() == {"threads": 0, "boards": 0, "members": 0, "tiers": 0}
+    assert set(recount_all().values()) == {0}
     # And independently of recount's SQL:
     for thread in Thread.objects.annotate(n=Count("posts"), top=Max("posts__id")):
         assert thread.reply_count == thread.n - 1

@@ -54,11 +54,13 @@ def grow_thread(thread, authors, count: int) -> None:
 
 # (page, guest cold, guest warm, member cold, member warm); each includes the one
 # query for the visitor's board permissions (forum/access.py).
+# A member's thread page reads their own reactions to the page's posts in one query
+# (forum/reactions.py, for_viewer); a guest's reads none.
 EXPECTED = {
     "forum list": (5, 3, 7, 5),
     "board": (5, 4, 7, 6),
-    "thread": (4, 3, 6, 5),
-    "thread last page": (4, 3, 6, 5),
+    "thread": (4, 3, 7, 6),
+    "thread last page": (4, 3, 7, 6),
     "member profile": (4, 4, 6, 6),
     # Search (forum/search.py): the board filter's choices, the planner's estimate
     # (EXPLAIN), the ranked ids, then the page's rows with their snippets.
@@ -141,6 +143,27 @@ def test_member_profile_queries_do_not_grow_with_posts(client, visitor, board):
     few = cold_and_warm(client, url)
     grow_thread(thread, [author], 20)
     assert cold_and_warm(client, url) == few == expected("member profile", visitor)
+
+
+def test_a_thread_page_of_reacted_posts_costs_what_one_reacted_post_does(
+    client, visitor, reader, thread
+):
+    from forum import reactions
+    from forum.models import Reaction
+
+    like, love = Reaction.objects.all()[:2]
+    fans = [make_member() for _ in range(2)]
+    url = thread.get_absolute_url()
+    # The reader's own reactions too: they are the per-viewer part of the page.
+    for fan in (*fans, reader):
+        reactions.react(user=fan, post=thread.posts.get(), reaction=like)
+    one = cold_and_warm(client, url)
+    grow_thread(thread, fans, 19)
+    for n, post in enumerate(thread.posts.filter(position__gt=1)):
+        for fan in (*fans, reader):
+            if fan.pk != post.author_id:
+                reactions.react(user=fan, post=post, reaction=(like, love)[n % 2])
+    assert cold_and_warm(client, url) == one == expected("thread", visitor)
 
 
 @pytest.mark.parametrize("count", [5, 30])

@@ -7,7 +7,9 @@ per table, touching only the rows that drifted:
   position ever used, deleted posts included, so new replies never reuse one), last
   post and its time;
 - a board's thread count and post count (live posts in live threads), last post;
-- a member's post count (live posts in live threads) and the tier it earns.
+- a member's post count (live posts in live threads) and the tier it earns;
+- a post's reaction counts (its reaction rows by reaction) and a member's reaction
+  score (the scores of the reactions to their live posts), see ``forum/reactions.py``.
 
 "Live" means not soft-deleted and approved: posts and threads held for approval (or
 rejected there) are counted nowhere. ``generate_forum`` calls ``recount_all`` after
@@ -27,7 +29,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from accounts.models import Tier, User
-from forum.models import Board, Post, Thread
+from forum.models import Board, Post, PostReaction, Reaction, Thread
 
 
 def _tables() -> dict[str, str]:
@@ -37,6 +39,8 @@ def _tables() -> dict[str, str]:
         "board": Board._meta.db_table,
         "user": User._meta.db_table,
         "tier": Tier._meta.db_table,
+        "postreaction": PostReaction._meta.db_table,
+        "reaction": Reaction._meta.db_table,
     }
 
 
@@ -111,6 +115,35 @@ MEMBER_CHECK_TRUTH = (
 )
 
 
+REACTION_COUNTS_TRUTH = """
+SELECT p2.id, COALESCE(c.counts, '{{}}'::jsonb) AS reaction_counts
+FROM {post} AS p2
+LEFT JOIN (
+    SELECT post_id, jsonb_object_agg(reaction_id::text, n) AS counts
+    FROM (
+        SELECT post_id, reaction_id, count(*) AS n FROM {postreaction}
+        GROUP BY post_id, reaction_id
+    ) AS per_reaction
+    GROUP BY post_id
+) AS c ON c.post_id = p2.id
+"""
+
+# The same rule as forum.reactions.score_of_member: reactions to live posts.
+REACTION_SCORE_TRUTH = """
+SELECT u2.id, COALESCE(s.score, 0) AS reaction_score
+FROM {user} AS u2
+LEFT JOIN (
+    SELECT p.author_id, sum(r.score) AS score
+    FROM {postreaction} AS pr
+    JOIN {reaction} AS r ON r.id = pr.reaction_id
+    JOIN {post} AS p ON p.id = pr.post_id
+    JOIN {thread} AS t ON t.id = p.thread_id
+    WHERE NOT p.is_deleted AND p.is_approved AND NOT t.is_deleted AND t.is_approved
+    GROUP BY p.author_id
+) AS s ON s.author_id = u2.id
+"""
+
+
 @dataclass(frozen=True)
 class Counters:
     """Stored columns of one table and the SELECT of what they should hold."""
@@ -140,6 +173,12 @@ MEMBER_COUNTS = Counters("member", "user", "username", ("post_count",), MEMBER_T
 MEMBER_TIERS = Counters("member", "user", "username", ("tier_id",), TIER_TRUTH)
 MEMBERS = Counters(
     "member", "user", "username", ("post_count", "tier_id"), MEMBER_CHECK_TRUTH
+)
+REACTION_COUNTS = Counters(
+    "post", "post", "position", ("reaction_counts",), REACTION_COUNTS_TRUTH
+)
+REACTION_SCORES = Counters(
+    "member", "user", "username", ("reaction_score",), REACTION_SCORE_TRUTH
 )
 
 
@@ -203,13 +242,26 @@ def recount_members() -> tuple[int, int]:
     return _repair(MEMBER_COUNTS), _repair(MEMBER_TIERS)
 
 
+def recount_reactions() -> tuple[int, int]:
+    """Recompute posts' reaction counts and members' reaction scores."""
+    return _repair(REACTION_COUNTS), _repair(REACTION_SCORES)
+
+
 @transaction.atomic
 def recount_all() -> dict[str, int]:
     """Repair every counter in one transaction; return the rows repaired per kind."""
     threads = recount_threads()
     boards = recount_boards()
     members, tiers = recount_members()
-    return {"threads": threads, "boards": boards, "members": members, "tiers": tiers}
+    reaction_counts, reaction_scores = recount_reactions()
+    return {
+        "threads": threads,
+        "boards": boards,
+        "members": members,
+        "tiers": tiers,
+        "reaction_counts": reaction_counts,
+        "reaction_scores": reaction_scores,
+    }
 
 
 def find_drift() -> list[str]:
@@ -230,7 +282,7 @@ def find_drift() -> list[str]:
 
     lines = []
     with connection.cursor() as cursor:
-        for counters in (THREADS, BOARDS, MEMBERS):
+        for counters in (THREADS, BOARDS, MEMBERS, REACTION_COUNTS, REACTION_SCORES):
             cursor.execute(_drift_sql(counters))
             width = len(counters.fields)
             for pk, label, *values in cursor.fetchall():
@@ -269,7 +321,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Repaired {threads} threads, {boards} boards, {members} member post "
-                "counts and {tiers} member tiers.".format(**repaired)
+                "counts and {tiers} member tiers; {reaction_counts} posts' reaction "
+                "counts and {reaction_scores} reaction scores.".format(**repaired)
             )
         )
 

@@ -1,0 +1,254 @@
+"""Reactions to posts: giving, changing and taking one back, and the scores they make.
+
+Two numbers are kept with the rows in ``PostReaction``:
+
+- ``Post.reaction_counts`` ({reaction id as text: count}) counts every reaction row
+  of the post. Each writer recomputes it from the post's own rows while holding the
+  post's row lock, so it is exact by construction and costs one small GROUP BY.
+- ``User.reaction_score`` is the sum of ``Reaction.score`` over the reactions to the
+  member's *live* posts (not deleted, approved, in a live approved thread), the same
+  posts their post count counts. A deleted post's reactions stop counting and a
+  restore brings them back; the rows themselves are never removed by moderation.
+
+Why the score stays exact under concurrency:
+
+- ``react`` and ``unreact`` move the score by a delta with ``F()``. They hold the
+  thread (FOR KEY SHARE: against deleting, restoring or moving it, which take FOR
+  UPDATE) and the post (FOR UPDATE: against deleting it and against a second reactor
+  on the same post, so a double submit finds the first row), and the reactions
+  involved FOR SHARE (against an admin editing their score). So the post is live and
+  the scores are the ones in force for as long as the delta is in flight.
+- Everything else that changes which reactions count, or what they are worth
+  (deleting or restoring a post or thread, a score edited in admin), calls
+  :func:`rescore_members`: it locks the member rows first and recomputes their score
+  from the rows in a statement of its own, whose snapshot is taken after the lock
+  wait and therefore sees every writer that held the lock before. A delta landing
+  after that waits on the member row and adds to the recomputed value.
+- ``manage.py recount`` recomputes both numbers from the rows (``--check`` reports
+  drift), and is what an operator runs after editing rows by hand.
+
+Locks are taken in the project's order: thread, post, reaction, member.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.contrib.postgres.expressions import ArraySubquery
+from django.core.exceptions import PermissionDenied
+from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import User
+from forum import alerts, permissions
+from forum.models import Post, PostReaction, Reaction, Thread
+
+REFUSED = "You cannot react to this post."
+
+
+@dataclass(frozen=True)
+class Bar:
+    """What one viewer's reaction controls under one post need."""
+
+    post_id: int
+    choices: Sequence[Reaction]
+    mine: int | None
+
+
+def _lock(post: Post, user: User) -> tuple[Post, PostReaction | None]:
+    """Lock the post's thread (shared) and the post; return the post as locked and
+    the member's reaction to it, read after the lock wait."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {Thread._meta.db_table} WHERE id = %s FOR KEY SHARE",
+            [post.thread_id],
+        )
+    locked = (
+        Post.objects.select_related("thread")
+        .select_for_update(of=("self",))
+        .get(pk=post.pk)
+    )
+    # A second submit of the same form waited above and now finds the first's row.
+    given = PostReaction.objects.filter(post=locked, user=user).first()
+    return locked, given
+
+
+def _share(reaction_ids: Iterable[int]) -> dict[int, Reaction]:
+    """The reactions, locked FOR SHARE: an admin's score edit waits for us, or we for
+    it, so the scores read here are the ones in force when the delta lands."""
+    ids = sorted(set(reaction_ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {Reaction._meta.db_table} WHERE id = ANY(%s) "
+            "ORDER BY id FOR SHARE",
+            [ids],
+        )
+    return Reaction.objects.in_bulk(ids)
+
+
+def _check(user: User, post: Post) -> None:
+    if post.author_id == user.pk:
+        raise PermissionDenied("You cannot react to your own post.")
+    if not permissions.can_react(user, post):
+        raise PermissionDenied(REFUSED)
+
+
+def _recount_post(post_id: int) -> dict[str, int]:
+    counts = {
+        str(reaction_id): n
+        for reaction_id, n in PostReaction.objects.filter(post_id=post_id)
+        .values_list("reaction_id")
+        .annotate(n=Count("id"))
+        .order_by("reaction_id")
+    }
+    Post.objects.filter(pk=post_id).update(reaction_counts=counts)
+    return counts
+
+
+def _move_score(user_id: int, delta: int) -> None:
+    if delta:
+        User.objects.filter(pk=user_id).update(
+            reaction_score=F("reaction_score") + delta
+        )
+
+
+@transaction.atomic
+def react(*, user: User, post: Post, reaction: Reaction) -> PostReaction:
+    """Give a post a reaction, replacing the member's earlier one; not on your own
+    post, nor on one you cannot read, nor with a retired reaction."""
+    post, given = _lock(post, user)
+    _check(user, post)
+    reactions = _share([reaction.pk, *([given.reaction_id] if given else [])])
+    reaction = reactions.get(reaction.pk)
+    if reaction is None or not reaction.is_active:
+        raise PermissionDenied("This reaction can no longer be given.")
+    if given is not None and given.reaction_id == reaction.pk:
+        return given
+    old_score = reactions[given.reaction_id].score if given else 0
+    if given is None:
+        given = PostReaction.objects.create(post=post, user=user, reaction=reaction)
+    else:
+        PostReaction.objects.filter(pk=given.pk).update(
+            reaction=reaction, created_at=timezone.now()
+        )
+        given.reaction = reaction
+    post.reaction_counts = _recount_post(post.pk)
+    _move_score(post.author_id, reaction.score - old_score)
+    _alert(post, user, reaction)
+    return given
+
+
+@transaction.atomic
+def unreact(*, user: User, post: Post) -> Post:
+    """Take back the member's reaction to a post (nothing happens if there is none)."""
+    post, given = _lock(post, user)
+    _check(user, post)
+    if given is None:
+        return post
+    score = _share([given.reaction_id])[given.reaction_id].score
+    given.delete()
+    post.reaction_counts = _recount_post(post.pk)
+    _move_score(post.author_id, -score)
+    _withdraw_alert(post, user)
+    return post
+
+
+def _alert(post: Post, actor: User, reaction: Reaction) -> None:
+    alerts.notify(
+        post.author_id, "reaction", actor=actor, post=post, summary=reaction.name
+    )
+
+
+def _withdraw_alert(post: Post, actor: User) -> None:
+    alerts.withdraw("reaction", recipient_id=post.author_id, post=post, actor=actor)
+
+
+def score_of_member():
+    """The reaction score a member's row should hold, on ``OuterRef("pk")``."""
+    live = PostReaction.objects.filter(
+        post__author=OuterRef("pk"),
+        post__is_deleted=False,
+        post__is_approved=True,
+        post__thread__is_deleted=False,
+        post__thread__is_approved=True,
+    )
+    total = (
+        live.order_by()
+        .values("post__author")
+        .annotate(total=Sum("reaction__score"))
+        .values("total")
+    )
+    return Coalesce(Subquery(total), Value(0))
+
+
+def rescore_members(user_ids: Iterable[int]) -> None:
+    """Recompute members' reaction scores from the rows, under their row locks.
+
+    Call inside the transaction that changed which reactions count for them (a post
+    or thread deleted or restored) or what they are worth (a score edited).
+    """
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    # Locked in a statement of its own, so the UPDATE's snapshot is taken after the
+    # wait: an UPDATE that waited would re-check its row but compute the score from
+    # the rows as they were before the other writer committed.
+    list(
+        User.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    User.objects.filter(pk__in=ids).update(reaction_score=score_of_member())
+
+
+@transaction.atomic
+def save_reaction(*, reaction: Reaction) -> Reaction:
+    """Save a reaction edited in admin; a changed score rescores everyone it reached."""
+    old = None
+    if reaction.pk is not None:
+        old = Reaction.objects.select_for_update().filter(pk=reaction.pk).first()
+    reaction.save()
+    if old is not None and old.score != reaction.score:
+        # After the UPDATE above: reactors holding this reaction FOR SHARE have
+        # committed, and new ones wait until this transaction does.
+        rescore_members(
+            Post.objects.filter(reactions__reaction=reaction)
+            .values_list("author_id", flat=True)
+            .distinct()
+        )
+    return reaction
+
+
+def for_viewer(user: User, post_ids: Sequence[int]) -> tuple[list[Reaction], dict]:
+    """Every reaction (ordered) and the viewer's reaction per post, in one query.
+
+    Each reaction carries ``mine``: the ids among ``post_ids`` the viewer gave it.
+    """
+    mine = PostReaction.objects.filter(
+        reaction=OuterRef("pk"), user=user, post_id__in=list(post_ids)
+    ).values("post_id")
+    rows = list(Reaction.objects.annotate(mine=ArraySubquery(mine)))
+    # With no ids Django compiles the empty IN to NULL rather than an empty array.
+    given = {
+        post_id: reaction.pk for reaction in rows for post_id in reaction.mine or ()
+    }
+    return rows, given
+
+
+def bar(
+    post: Post, user: User, reactions: Sequence[Reaction], given: dict
+) -> Bar | None:
+    """The controls a viewer gets under a post, or None when they may not react.
+
+    Retired reactions are not offered, except the viewer's own, so it can be taken
+    back.
+    """
+    if not permissions.can_react(user, post):
+        return None
+    mine = given.get(post.pk)
+    choices = [r for r in reactions if r.is_active or r.pk == mine]
+    return Bar(post_id=post.pk, choices=choices, mine=mine)
