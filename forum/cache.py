@@ -3,7 +3,8 @@
 A thread page's post is one block (author card, body, signature, edit note); a list
 with nothing per viewer in it (the forum list, a board's threads) is one block. A
 block's key is an md5 that PostgreSQL computes over every column of its rows and of
-the rows their ``select_related`` joins (``row::text``), so any write to any of them
+the rows their ``select_related`` joins (as text; generated columns, which follow
+from the others, left out), so any write to any of them
 (a reply, an edit, an author's new post count, a renamed tier, a column added later)
 gives a new key. Nothing is invalidated by hand, and a
 worker with its own local-memory cache never serves a block whose rows changed in
@@ -115,14 +116,14 @@ def _joined_tables(model: type[Model], related: dict | bool) -> _Joins:
     if key not in _joins:
         quote = connections["default"].ops.quote_name
         tables = [f"{quote(model._meta.db_table)} AS t0"]
-        aliases = ["t0"]
+        aliases = [("t0", model)]
 
         def join(model: type[Model], alias: str, related: dict) -> None:
             for name, deeper in related.items():
                 field = model._meta.get_field(name)
                 target = f"t{len(aliases)}"
-                aliases.append(target)
                 other = field.related_model
+                aliases.append((target, other))
                 tables.append(
                     f"LEFT JOIN {quote(other._meta.db_table)} AS {target} ON "
                     f"{target}.{quote(field.target_field.column)} = "
@@ -137,9 +138,26 @@ def _joined_tables(model: type[Model], related: dict | bool) -> _Joins:
                 if f.is_relation and not f.null
             }
         join(model, "t0", related or {})
-        rows = "concat_ws(',', {})".format(", ".join(f"{a}::text" for a in aliases))
+        rows = "concat_ws(',', {})".format(
+            ", ".join(_row_text(alias, other, quote) for alias, other in aliases)
+        )
         _joins[key] = _Joins(base=tables[0], joined=" ".join(tables[1:]), rows=rows)
     return _joins[key]
+
+
+def _row_text(alias: str, model: type[Model], quote: Callable[[str], str]) -> str:
+    """A row's stored columns as text, but for generated ones (GeneratedField).
+
+    Those follow from the row's other columns, so leaving them out changes no key;
+    a post's search vector (a tsvector of its whole body) made the text of a page's
+    posts take twice as long to build.
+    """
+    columns = [
+        f"{alias}.{quote(f.column)}"
+        for f in model._meta.concrete_fields
+        if not getattr(f, "generated", False)
+    ]
+    return f"ROW({', '.join(columns)})::text"
 
 
 def shared_blocks(
