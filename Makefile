@@ -52,6 +52,9 @@ format: $(STAMP)
 # bench/README.md. BENCH_ARGS="--rounds 5". The bench-only apps are installed here.
 bench: $(STAMP)
 	COLLOQUY_DEV_TOOLS=True $(BIN)/python bench/run.py $(BENCH_ARGS)
+	@# A reply in a thread watched by 1,000 members vs by none (alerts fan out in
+	@# the worker); builds and removes its own board. FANOUT_ARGS="--replies 50".
+	$(BIN)/python bench/fanout.py $(FANOUT_ARGS)
 
 # Backups: backups/<timestamp>/ holds a pg_dump (custom format) and a tar of the media
 # folder; restore loads one into an empty database. See README "Backups".

@@ -101,17 +101,25 @@ def fan_out_post(*, post_id: int) -> int:
         "pk", flat=True
     ):
         alert(member_id, alerts.Kind.MENTION)
+    # Watchers last, many at a time: anyone quoted or mentioned keeps that alert.
     is_first = post.position == 1
+    watchers: dict[int, bool] = {}
     if not is_first:
-        for user_id, email in ThreadWatch.objects.filter(thread=thread).values_list(
-            "user_id", "email"
-        ):
-            alert(user_id, alerts.Kind.REPLY, email)
+        watchers.update(
+            ThreadWatch.objects.filter(thread=thread).values_list("user_id", "email")
+        )
     board_watches = BoardWatch.objects.filter(board_id=thread.board_id)
     if not is_first:
         board_watches = board_watches.filter(notify=BoardWatch.Notify.POSTS)
     for user_id, email in board_watches.values_list("user_id", "email"):
-        alert(user_id, alerts.Kind.THREAD if is_first else alerts.Kind.REPLY, email)
+        watchers[user_id] = watchers.get(user_id, False) or email
+    sent += alerts.notify_watchers(
+        watchers,
+        alerts.Kind.THREAD if is_first else alerts.Kind.REPLY,
+        actor=actor,
+        post=post,
+        thread=thread,
+    )
     return sent
 
 

@@ -322,3 +322,44 @@ def test_posting_costs_the_request_the_same_however_many_watch(client, database_
 
 def test_fan_out_of_a_vanished_post_does_nothing(member, thread):
     assert alert_tasks.fan_out_post.call(post_id=999999) == 0
+
+
+def test_watcher_fan_out_applies_every_rule_per_member(
+    django_capture_on_commit_callbacks, member, other_member
+):
+    """The batched path: groups decide visibility, each setting is honoured."""
+    from django.contrib.auth.models import Group
+
+    from forum import alerts
+
+    secret = make_board("Insiders")
+    insiders = Group.objects.create(name="Insiders")
+    BoardPermission.objects.create(
+        board=secret, audience="members", view_board=False, read_threads=False
+    )
+    BoardPermission.objects.create(
+        board=secret,
+        audience="group",
+        group=insiders,
+        view_board=True,
+        read_threads=True,
+    )
+    inside, outside, banned, muted, mentioned = (
+        make_member(name) for name in ("inside", "outside", "banned", "muted", "ment")
+    )
+    for user in (inside, banned, muted, mentioned, other_member):
+        user.groups.add(insiders)
+    banned.is_banned = True
+    banned.save()
+    alerts.set_preference(muted, alerts.Kind.REPLY, alerts.OFF)
+    thread = make_thread(board=secret, author=other_member)
+    for user in (inside, outside, banned, muted, mentioned):
+        ThreadWatch.objects.create(user=user, thread=thread)
+    with django_capture_on_commit_callbacks(execute=True):
+        reply(thread, other_member, "News for @ment")
+    assert kinds_for(inside) == ["reply"]
+    assert kinds_for(mentioned) == ["mention"]
+    for user in (outside, banned, muted, other_member):
+        assert kinds_for(user) == [], user.username
+    counts = dict(User.objects.values_list("username", "alerts_unread"))
+    assert counts["inside"] == counts["ment"] == 1 and counts["outside"] == 0
