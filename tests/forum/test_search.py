@@ -1,9 +1,11 @@
 """Full-text search: stored vectors, what /search/ finds and what it never shows."""
 
 import re
+from io import StringIO
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
@@ -384,3 +386,25 @@ def test_a_search_page_costs_the_same_for_3_or_20_results(client, member, params
         services.post_reply(thread=threads[n % 3], author=member, body=f"gizmo {n}")
         make_thread(board=board, author=member, title=f"Gizmo x{n}", body="gizmo")
     assert count_queries(client, url) == few
+
+
+def test_the_bench_generator_s_bulk_load_is_searchable(client):
+    # COPY with triggers off: the generated columns are filled all the same.
+    call_command(
+        "generate_forum",
+        users=10,
+        categories=1,
+        boards_per_category=2,
+        threads=10,
+        posts=60,
+        hot_thread_posts=0,
+        seed=3,
+        no_progress=True,
+        stdout=StringIO(),
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM forum_post WHERE search_vector = ''")
+        assert cursor.fetchone()[0] == 0
+    body = re.sub(r"\[[^\]]*\]", " ", Post.objects.order_by("pk").first().body)
+    word = re.findall(r"\b[a-z]{5,}\b", body)[0]
+    assert found(client, q=word)
