@@ -442,3 +442,17 @@ def test_who_reacted_is_paginated(client, post, like, monkeypatch):
     assert client.get(f"{url}?page=9").url == f"{url}?page=2"
     tab = f"{url}?reaction={like.pk}"
     assert client.get(f"{tab}&page=9").url == f"{tab}&page=2"
+
+
+def test_a_reaction_to_one_post_updates_the_card_on_the_authors_others(
+    client, thread, member, other_member, like
+):
+    (reply,) = make_posts(thread, count=1, authors=[member])
+    url = thread.get_absolute_url()
+    cache.clear()
+    card = '<dd class="d-inline author-reaction-score">{}</dd>'
+    assert client.get(url).content.decode().count(card.format(0)) == 2
+    # The first post's row does not change: its cached block must still go stale,
+    # through the author's row in its fingerprint.
+    reactions.react(user=other_member, post=reply, reaction=like)
+    assert client.get(url).content.decode().count(card.format(1)) == 2
