@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -11,6 +12,7 @@ from django.utils.functional import empty
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.online import record_guest
 from accounts.services import record_last_seen
 
 
@@ -31,6 +33,13 @@ class LastSeenMiddleware:
         loaded = getattr(getattr(request, "user", None), "_wrapped", empty)
         if loaded is not empty and loaded.is_authenticated:
             record_last_seen(user=loaded, now=timezone.now())
+        elif response.status_code < 400 and (
+            loaded is not empty or settings.SESSION_COOKIE_NAME not in request.COOKIES
+        ):
+            # A guest for who's online (accounts/online.py): a visitor whose user was
+            # not loaded but who has a session may be a member, and is left out
+            # rather than costing this request a session and user query.
+            record_guest(request, timezone.now())
         return response
 
 

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Its sitemap.xml templates (forum/sitemaps.py); it has no models.
+    "django.contrib.sitemaps",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
@@ -140,7 +142,14 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": os.environ["REDIS_URL"],
-        }
+        },
+        # Who's online (accounts/online.py): guests' minute counters, shared by
+        # every process; a prefix of their own beside the rendered blocks.
+        "online": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "online",
+        },
     }
     # Sessions read from Redis, written through to the database: no session query
     # on a page view. A per-process memory cache could keep a logged-out session
@@ -152,7 +161,14 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 5000},
-        }
+        },
+        # Who's online: one small key per guest, kept apart so a crowd of guests
+        # (or crawlers) never pushes rendered posts out of the cache above.
+        "online": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "online",
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        },
     }
 
 AUTH_USER_MODEL = "accounts.User"

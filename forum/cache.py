@@ -30,8 +30,6 @@ from django.db import connections
 from django.db.models import Model, QuerySet
 from django.utils.safestring import SafeString, mark_safe
 
-from accounts.models import User
-
 
 @dataclass(frozen=True)
 class Fragment:
@@ -208,11 +206,3 @@ def listing(queryset: QuerySet, *shown: object) -> Fragment:
             digest = cursor.fetchone()[0] or "none"
     key = ":".join([digest, *map(str, shown)])
     return Fragment(key=key, seconds=settings.FORUM_FRAGMENT_SECONDS)
-
-
-def member_count(newest: User | None) -> int:
-    """Active members, counted again whenever someone joins (or every 5 minutes)."""
-    key = f"forum:member-count:{newest.pk if newest else 0}"
-    return cache.get_or_set(
-        key, lambda: User.objects.filter(is_active=True).count(), timeout=300
-    )

@@ -334,3 +334,22 @@ def _day_start(day, *, after: bool = False):
 
 
 SEARCH_YEARS = (1900, 9000)
+
+
+class MemberListForm(forms.Form):
+    """The member list's query string: a name prefix, an order and a page cursor.
+
+    CharField refuses NUL characters and overlong values, so hostile input is a
+    400 with the form's message, never a query.
+    """
+
+    name = forms.CharField(
+        label="Name starts with", max_length=150, required=False, strip=True
+    )
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=[])
+    after = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+    before = forms.CharField(max_length=200, required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, sorts: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sort"].choices = list(sorts.items())

@@ -1,7 +1,10 @@
 from django.urls import path
 
+from forum.feeds import BoardThreadsFeed, LatestThreadsFeed
 from forum.views import alerts as alert_views
 from forum.views import approval, moderation, posting, reading, reports
+from forum.views import discovery as discovery_views
+from forum.views import members as member_views
 from forum.views import reactions as reaction_views
 from forum.views import search as search_views
 from forum.views import watching as watch_views
@@ -86,4 +89,18 @@ urlpatterns = [
         "threads/<id:thread_id>/watch/", watch_views.thread_watch, name="thread_watch"
     ),
     path("boards/<slug:slug>/watch/", watch_views.board_watch, name="board_watch"),
+    # Discovery (issue 12): the member list (profiles are /members/<key>/, routed
+    # in config/urls.py; "members/" alone never reaches that route), who's online,
+    # feeds and what crawlers read.
+    path("members/", member_views.member_list, name="member_list"),
+    path("online/", discovery_views.online, name="online"),
+    path("feeds/threads/", LatestThreadsFeed(), name="feed"),
+    path("boards/<slug:slug>/feed/", BoardThreadsFeed(), name="board_feed"),
+    path("sitemap.xml", discovery_views.sitemap, name="sitemap"),
+    path(
+        "sitemap-<slug:section>.xml",
+        discovery_views.sitemap_section,
+        name="sitemap_section",
+    ),
+    path("robots.txt", discovery_views.robots_txt, name="robots_txt"),
 ]

@@ -1,4 +1,4 @@
-"""A member's profile page: the card, the texts, and what they posted."""
+"""A member's profile page (the card, the texts, what they posted) and the list."""
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -6,7 +6,8 @@ from django.shortcuts import get_object_or_404, render
 
 from accounts import relations
 from accounts.models import Follow, User
-from forum import permissions
+from forum import directory, permissions
+from forum.forms import MemberListForm
 from forum.models import Post, Thread
 from forum.pagination import ASCII_NUMBER
 
@@ -87,4 +88,27 @@ def member_detail(request: HttpRequest, key: str) -> HttpResponse:
             "threads_page": threads_page,
             "more_threads": more_threads,
         },
+    )
+
+
+def member_list(request: HttpRequest) -> HttpResponse:
+    sorts = {name: sort.label for name, sort in directory.SORTS.items()}
+    form = MemberListForm(request.GET, sorts=sorts)
+    page = None
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            page = directory.member_page(
+                data["name"],
+                data["sort"] or directory.DEFAULT_SORT,
+                after=data["after"],
+                before="" if data["after"] else data["before"],
+            )
+        except directory.BadCursor as error:
+            form.add_error(None, str(error))
+    return render(
+        request,
+        "forum/member_list.html",
+        {"form": form, "page": page},
+        status=200 if page is not None else 400,
     )

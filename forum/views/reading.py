@@ -5,9 +5,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import User
 from forum import cache as fragment_cache
-from forum import permissions, rendering, viewcounts, watching
+from forum import discovery, online, permissions, rendering, viewcounts, watching
 from forum.forms import ReplyForm
 from forum.models import Board, Post, Thread
 from forum.pagination import PageWindow, num_pages, resolve_page
@@ -16,11 +15,10 @@ from forum.querysets import PostPage
 
 def index(request: HttpRequest) -> HttpResponse:
     boards = Board.objects.visible_to(request.user).for_index()
-    # Ids grow with join time, so the primary key finds the newest member without
-    # sorting every member; the count is cached until the next one joins.
-    newest_member = User.objects.filter(is_active=True).order_by("-pk").first()
-    members = fragment_cache.member_count(newest_member)
-    stats = {"members": members, "newest_member": newest_member}
+    # Member count, newest member, who's online and the record: one snapshot a
+    # minute for every visitor (forum/online.py), no query between two.
+    stats = online.snapshot(request)
+    newest = stats.newest_member
     return render(
         request,
         "forum/index.html",
@@ -28,7 +26,10 @@ def index(request: HttpRequest) -> HttpResponse:
             # Read and grouped only when the cached forum list is missing or stale.
             "forum": SimpleLazyObject(lambda: _forum_list(list(boards))),
             "forum_fragment": fragment_cache.listing(
-                boards, members, getattr(newest_member, "pk", None), newest_member
+                boards,
+                stats.total_members,
+                getattr(newest, "pk", None),
+                getattr(newest, "username", None),
             ),
             "stats": stats,
         },
@@ -99,9 +100,12 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
     thread = get_object_or_404(
         # The viewer's watch (the watch button) rides on the thread's query.
         watching.with_watch_state(
-            Thread.objects.select_related(
-                "board__category", "board__parent", "author"
-            ).with_held_for(request.user),
+            # And the opening post's text, for the page's meta description.
+            discovery.with_opening(
+                Thread.objects.select_related(
+                    "board__category", "board__parent", "author"
+                ).with_held_for(request.user)
+            ),
             request.user,
         ),
         pk=thread_id,
