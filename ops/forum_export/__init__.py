@@ -17,6 +17,7 @@ sources all stay right without rewriting a byte. Imported HTML is sanitised agai
 from ops.forum_export.format import (
     FORMAT,
     PLACEHOLDER_DOMAIN,
+    PLURALS,
     VERSION,
     FormatError,
     ProgressLine,
@@ -28,6 +29,7 @@ from ops.forum_export.writer import write_export
 __all__ = [
     "FORMAT",
     "PLACEHOLDER_DOMAIN",
+    "PLURALS",
     "VERSION",
     "FormatError",
     "ProgressLine",

@@ -18,6 +18,7 @@ CHUNK = 2000
 # receive mail (RFC 2606) keeps the column unique until they set theirs.
 PLACEHOLDER_DOMAIN = "import.invalid"
 KINDS = ("tier", "member", "category", "board", "permission", "thread", "post")
+PLURALS = {kind: f"{kind}s" for kind in KINDS} | {"category": "categories"}
 PERMISSION_FIELDS = (
     "view_board",
     "read_threads",
@@ -63,5 +64,5 @@ class ProgressLine:
         if not self.live:
             return
         end = "\n" if done >= total else ""
-        self.stream.write(f"\r{kind + 's':<12} {done:>12,} / {total:,}{end}")
+        self.stream.write(f"\r{PLURALS[kind]:<12} {done:>12,} / {total:,}{end}")
         self.stream.flush()

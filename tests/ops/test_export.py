@@ -10,6 +10,7 @@ import gzip
 import json
 import re
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 
 import pytest
@@ -212,6 +213,17 @@ def test_an_imported_forum_takes_new_members_and_replies(forum, tmp_path):
         body="Fresh after the move.",
     )
     assert reply.pk > top_post
+
+
+def test_the_commands_report_what_they_moved(forum, tmp_path):
+    path = tmp_path / "forum.jsonl"
+    out = StringIO()
+    call_command("export_forum", str(path), stdout=out)
+    assert f"{Category.objects.count()} categories" in out.getvalue()
+    empty_the_forum()
+    out = StringIO()
+    call_command("import_forum", str(path), stdout=out)
+    assert f"{Thread.objects.count():,} threads" in out.getvalue()
 
 
 def test_import_refuses_a_forum_that_is_not_empty(forum, tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ops.forum_export import ProgressLine, open_file, write_export
+from ops.forum_export import PLURALS, ProgressLine, open_file, write_export
 
 
 class Command(BaseCommand):
@@ -32,5 +32,5 @@ class Command(BaseCommand):
                 counts = write_export(stream, *([progress] if progress else []))
         except OSError as error:
             raise CommandError(f"Could not write {path}: {error}") from error
-        summary = ", ".join(f"{n:,} {kind}s" for kind, n in counts.items())
+        summary = ", ".join(f"{n:,} {PLURALS[kind]}" for kind, n in counts.items())
         self.stdout.write(f"Exported {summary} to {path}.")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from ops.forum_export import FormatError, ProgressLine, load_export, open_file
+from ops.forum_export import PLURALS, FormatError, ProgressLine, load_export, open_file
 
 
 class Command(BaseCommand):
@@ -35,5 +35,5 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Nothing was imported: cannot read {path}: {error}"
             ) from error
-        summary = ", ".join(f"{n:,} {kind}s" for kind, n in loaded.items())
+        summary = ", ".join(f"{n:,} {PLURALS[kind]}" for kind, n in loaded.items())
         self.stdout.write(f"Imported {summary or 'nothing'} from {path}.")
