@@ -55,6 +55,8 @@ bench: $(STAMP)
 	@# A reply in a thread watched by 1,000 members vs by none (alerts fan out in
 	@# the worker); builds and removes its own board. FANOUT_ARGS="--replies 50".
 	$(BIN)/python bench/fanout.py $(FANOUT_ARGS)
+	@# /search/ through HTTP (about 60 mixed searches) and the reply's index upkeep.
+	COLLOQUY_DEV_TOOLS=True $(BIN)/python bench/search.py $(SEARCH_ARGS)
 
 # Backups: backups/<timestamp>/ holds a pg_dump (custom format) and a tar of the media
 # folder; restore loads one into an empty database. See README "Backups".

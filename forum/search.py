@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     DateTimeField,
     F,
     Func,
@@ -49,7 +48,6 @@ from django.db.models import (
     TextField,
     Value,
 )
-from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString, mark_safe
@@ -151,9 +149,9 @@ def search(user: User, criteria: Criteria) -> Results:
 
 def _matching_posts(
     user: User, criteria: Criteria, query: SearchQuery
-) -> tuple[QuerySet, bool]:
-    """The visible posts that match, and whether only the newest WINDOW of the posts
-    (in the date range, before the cursor) were looked through."""
+) -> tuple[QuerySet, Post | None]:
+    """The visible posts that match, and the oldest post looked through when only
+    the newest WINDOW posts (in the date range, before the cursor) are."""
     posts = _filtered(Post.objects.visible_to(user), criteria)
     if criteria.before is not None:
         at, pk = criteria.before
@@ -161,30 +159,21 @@ def _matching_posts(
         # broken by id, as the order is.
         posts = posts.filter(created_at__lte=at).exclude(created_at=at, pk__gte=pk)
     if not criteria.text:
-        return posts, False
+        return posts, None
     matched = posts.filter(search_vector=query)
     small_scope = criteria.thread_id is not None or criteria.author_id is not None
     if small_scope or _estimate(matched) <= EXACT_ROWS:
-        return matched.alias(newest=NEWEST_FROM_GIN), False
+        return matched.alias(newest=NEWEST_FROM_GIN), None
     # Common words: the GIN index would hand over (and the heap recheck) a third of
-    # the forum. Look through the newest WINDOW posts instead, in index order.
-    window = Post.objects.all()
-    if criteria.since is not None:
-        window = window.filter(created_at__gte=criteria.since)
-    if criteria.until is not None:
-        window = window.filter(created_at__lt=criteria.until)
-    if criteria.before is not None:
-        at, pk = criteria.before
-        window = window.filter(created_at__lte=at).exclude(created_at=at, pk__gte=pk)
-    newest = window.order_by("-created_at", "-pk").values("pk")[:WINDOW]
-    sql, params = newest.query.sql_with_params()
-    # ARRAY(…) is read once, first: the window drives the query (5,000 primary key
-    # lookups), where a semi-join would let the planner start from the GIN index.
-    table = Post._meta.db_table
-    in_window = RawSQL(
-        f'"{table}"."id" = ANY(ARRAY({sql}))', params, output_field=BooleanField()
+    # the forum. Look through the newest WINDOW posts instead, along the date index:
+    # the window's oldest post is read first, so the planner sees a literal bound.
+    edge = _window_edge(criteria)
+    if edge is None:  # the range holds fewer posts than a window: all of them
+        return matched, None
+    in_window = matched.filter(created_at__gte=edge.created_at).exclude(
+        created_at=edge.created_at, pk__lt=edge.pk
     )
-    return matched.filter(in_window), True
+    return in_window, edge
 
 
 # Few matches: read them all from the GIN index and sort them. Ordered by the date
@@ -231,22 +220,28 @@ def _filtered(posts: QuerySet, criteria: Criteria) -> QuerySet:
 
 
 def _by_date(user: User, criteria: Criteria, query: SearchQuery) -> Results:
-    posts, windowed = _matching_posts(user, criteria, query)
-    rows = list(
-        _for_results(posts, criteria, query).order_by(*_newest_first(posts))[
+    posts, edge = _matching_posts(user, criteria, query)
+    # The page's ids first, then its rows with their snippets: in one query the
+    # planner may cut a snippet for every match before it sorts and keeps 21.
+    ids = list(
+        posts.order_by(*_newest_first(posts)).values_list("pk", flat=True)[
             : PER_PAGE + 1
         ]
     )
-    more = len(rows) > PER_PAGE
-    rows = rows[:PER_PAGE]
+    more = len(ids) > PER_PAGE
+    found = {
+        post.pk: post
+        for post in _for_results(
+            Post.objects.filter(pk__in=ids[:PER_PAGE]), criteria, query
+        )
+    }
+    rows = [found[pk] for pk in ids[:PER_PAGE] if pk in found]
     hits = [_hit(post, criteria) for post in rows]
     if more:
         return Results(hits=hits, next_before=format_cursor(rows[-1]))
-    if windowed:
+    if edge is not None:
         # The window ran out before the page filled: go on past its oldest post.
-        edge = _window_edge(criteria)
-        if edge is not None:
-            return Results(hits=hits, next_before=format_cursor(edge), capped=True)
+        return Results(hits=hits, next_before=format_cursor(edge), capped=True)
     return Results(hits=hits)
 
 
@@ -261,17 +256,17 @@ def _window_edge(criteria: Criteria) -> Post | None:
     if criteria.before is not None:
         at, pk = criteria.before
         window = window.filter(created_at__lte=at).exclude(created_at=at, pk__gte=pk)
-    edge = window.order_by("-created_at", "-pk").only("created_at")[WINDOW - 1 : WINDOW]
-    return next(iter(edge), None)
+    edge = window.order_by("-created_at", "-pk").only("created_at")
+    return next(iter(edge[WINDOW - 1 : WINDOW]), None)
 
 
 def _ranked(user: User, criteria: Criteria, query: SearchQuery) -> Results:
     """Rank the newest CANDIDATES matches, group them by thread if asked, and read
     the page: one query for the page's ids, one for its rows."""
     sources = []
-    windowed = False
+    edge = None
     if not criteria.titles_only:
-        matched, windowed = _matching_posts(user, criteria, query)
+        matched, edge = _matching_posts(user, criteria, query)
         sources.append(matched)
     if criteria.text and (criteria.titles_only or criteria.as_threads):
         sources.append(_matching_titles(user, criteria, query))
@@ -327,7 +322,7 @@ def _ranked(user: User, criteria: Criteria, query: SearchQuery) -> Results:
     hits = [_hit(found[pk], criteria) for pk in ids if pk in found]
     if more and criteria.page < MAX_RELEVANCE_PAGES:
         return Results(hits=hits, next_page=criteria.page + 1)
-    return Results(hits=hits, capped=more or full or windowed)
+    return Results(hits=hits, capped=more or full or edge is not None)
 
 
 def _for_results(posts: QuerySet, criteria: Criteria, query: SearchQuery) -> QuerySet:

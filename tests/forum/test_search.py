@@ -408,3 +408,26 @@ def test_the_bench_generator_s_bulk_load_is_searchable(client):
     body = re.sub(r"\[[^\]]*\]", " ", Post.objects.order_by("pk").first().body)
     word = re.findall(r"\b[a-z]{5,}\b", body)[0]
     assert found(client, q=word)
+
+
+def test_common_words_look_through_the_newest_posts_and_go_on(
+    client, thread, member, monkeypatch
+):
+    # Any estimate counts as common here: the window is the newest 5 posts.
+    monkeypatch.setattr(search, "EXACT_ROWS", -1)
+    monkeypatch.setattr(search, "WINDOW", 5)
+    posts = [
+        services.post_reply(
+            thread=thread, author=member, body="heron" if n % 2 else "other"
+        )
+        for n in range(9)
+    ]
+    herons = [p.pk for p in reversed(posts) if p.body == "heron"]
+    first = client.get(URL, {"q": "heron", "sort": "date"}).context["results"]
+    # The newest five posts hold two herons; the page offers to look further.
+    assert [h.post.pk for h in first.hits] == herons[:2]
+    assert first.capped and first.next_before
+    second = found(client, q="heron", sort="date", before=first.next_before)
+    assert second == herons[2:4]
+    ranked = client.get(URL, {"q": "heron"}).context["results"]
+    assert {h.post.pk for h in ranked.hits} == set(herons[:2]) and ranked.capped
