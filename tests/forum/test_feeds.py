@@ -126,3 +126,12 @@ def test_the_forum_list_and_board_pages_link_their_feeds(client, board):
     feed = reverse("forum:board_feed", args=[board.slug])
     title = "General chat: latest threads"
     assert f'type="application/atom+xml" title="{title}" href="{feed}"' in page
+
+
+def test_where_guests_see_titles_only_the_feed_and_sitemap_list_nothing(
+    client, board, member
+):
+    make_thread(board=board, author=member, title="Members read this")
+    BoardPermission.objects.create(audience=Audience.GUESTS, read_threads=False)
+    assert entries(client.get(reverse("forum:feed"))) == []
+    assert b"<loc>" not in client.get("/sitemap-threads.xml").content
