@@ -479,6 +479,9 @@ def describe(alert: Alert) -> str:
     if alert.kind == Kind.MODERATION:
         # The summary says what was done to what, and why.
         return f"{who} {alert.summary}"
+    if alert.kind == Kind.CONVERSATION and alert.summary:
+        # "a new message in “Title”", "an invitation to “Title”".
+        return f"{who} sent you {alert.summary}"
     where = f" {alert.thread.title}" if alert.thread_id and alert.thread else ""
     verb = _VERBS.get(alert.kind, "")
     line = f"{who} {verb}{where}"

@@ -356,6 +356,8 @@ def test_describe_every_kind(member, other_member, post):
         texts["reaction"] == f"alice reacted to your post in {post.thread.title} (Like)"
     )
     assert texts["moderation"] == "alice Like"
+    assert texts["conversation"] == "alice sent you Like"
+    assert alerts.describe(Alert(kind="conversation")) == "Someone wrote to you"
 
 
 def test_recount_alerts_command(member, other_member, post):
