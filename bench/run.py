@@ -90,6 +90,7 @@ def main() -> int:
 
     django.setup()
     targets = find_targets()
+    give_reactions(targets)
     cases = build_cases(targets, args.only, args.modes)
     if not cases:
         sys.exit(f"No page label contains {args.only!r}.")
@@ -277,6 +278,55 @@ def find_targets() -> dict:
         "member_id": reader.pk,
         "posts": Board.objects.aggregate(n=Sum("post_count"))["n"],
     }
+
+
+def give_reactions(targets: dict) -> None:
+    """Give the benched thread's first page reactions, as a lively thread has: five
+    generated members react to each of its 20 posts (Like and Love in turn), and the
+    logged-in member to every one not their own, so the member's page draws pressed
+    buttons. Through the real service, so counts and scores are exact; a second
+    run finds every reaction given and changes nothing.
+
+    Generated members have not confirmed their email, which the production
+    settings require before taking part: these six, the logged-in member and the
+    profiled one (who also posts the timed replies) are marked confirmed, so the
+    member's thread page is a taking-part member's (with reaction buttons and the
+    reply box), as it is for most readers of a forum."""
+    from django.conf import settings
+    from django.core.exceptions import PermissionDenied
+
+    from accounts.models import User
+    from bench.generator.management.commands.generate_forum import MEMBER_DOMAIN
+    from forum import reactions
+    from forum.models import Reaction
+
+    thread = targets["thread"]
+    posts = list(
+        thread.posts.filter(
+            position__lte=settings.FORUM_POSTS_PER_PAGE, is_deleted=False
+        ).order_by("position")
+    )
+    choices = list(Reaction.objects.filter(is_active=True)[:2])
+    reader = User.objects.get(pk=targets["member_id"])
+    fans = list(
+        User.objects.filter(email__endswith="@" + MEMBER_DOMAIN, is_banned=False)
+        .exclude(pk=reader.pk)
+        .order_by("pk")[:6]
+    )
+    confirmed = [reader.pk, targets["member"].pk, *(fan.pk for fan in fans)]
+    User.objects.filter(pk__in=confirmed).update(email_verified=True)
+    reader.email_verified = True
+    for fan in fans:
+        fan.email_verified = True
+    for n, post in enumerate(posts):
+        givers = [fan for fan in fans if fan.pk != post.author_id][:5] + [reader]
+        for k, fan in enumerate(givers):
+            if fan.pk != post.author_id:
+                reaction = choices[(n + k) % len(choices)]
+                try:
+                    reactions.react(user=fan, post=post, reaction=reaction)
+                except PermissionDenied as refusal:
+                    sys.exit(f"Cannot give the benched thread reactions: {refusal}")
 
 
 def build_cases(targets: dict, only: str | None, modes: list[str]) -> list[Case]:

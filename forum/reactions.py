@@ -42,6 +42,7 @@ from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.links import url_with_id
 from accounts.models import User
 from forum import alerts, permissions
 from forum.models import Post, PostReaction, Reaction, Thread
@@ -56,6 +57,15 @@ class Bar:
     post_id: int
     choices: Sequence[Reaction]
     mine: int | None
+
+    # Built from a cached prefix and suffix: twenty posts, two links each.
+    @property
+    def react_url(self) -> str:
+        return url_with_id("forum:post_react", self.post_id)
+
+    @property
+    def unreact_url(self) -> str:
+        return url_with_id("forum:post_unreact", self.post_id)
 
 
 def _lock(post: Post, user: User) -> tuple[Post, PostReaction | None]:

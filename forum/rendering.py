@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 from django.template import engines
+from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
@@ -67,8 +68,12 @@ def thread_posts(
         items = [cache.Block(row=post, html=post_block(post)) for post in posts]
     items += [cache.Block(row=post, html=post_block(post)) for post in held]
     user = viewer(request)  # each post's controls read it: not through the proxy
+    bars = _reaction_bars(user, [item.row for item in items])
     context = {
-        "reaction_bars": _reaction_bars(user, [item.row for item in items]),
+        "reaction_bars": bars,
+        # Masked once for the page's forms, and only when there are any: asking for
+        # a token gives a guest's response a CSRF cookie.
+        "page_csrf_input": csrf_input(request) if bars else "",
         "items": items,
         "thread": thread,
         "user": user,
@@ -95,7 +100,8 @@ def reaction_update(request: HttpRequest, post: Post) -> SafeString:
     counts = _render("forum/_reaction_counts.html", {"post": post, "oob": True})
     if post.pk not in bars:
         return counts
-    bar = _render("forum/_reaction_bar.html", {"bar": bars[post.pk]}, request)
+    context = {"bar": bars[post.pk], "page_csrf_input": csrf_input(request)}
+    bar = _render("forum/_reaction_bar.html", context, request)
     return mark_safe(bar + counts)  # noqa: S308 (both rendered by our templates)
 
 
