@@ -9,11 +9,12 @@ shows up in a result, a count or a snippet.
 What a page costs does not depend on how many posts match. The planner's estimate
 (EXPLAIN, planning only) picks one of two reads:
 
-- *Few matches* (at most ``EXACT_ROWS``, or a search in one thread or of one
-  member): all of them come from the GIN index and are sorted by date.
+- *Few matches* (at most ``EXACT_ROWS``): all of them come from the GIN index
+  and are sorted by date.
 - *Many* (a common word: on the bench forum one matches a third of a million
   posts, and the GIN bitmap plus the heap recheck of that many rows takes
-  seconds): only the newest ``WINDOW`` posts in the date range are looked through,
+  seconds): only the newest ``WINDOW`` posts in the date range (of the thread,
+  of the member) are looked through,
   along the (created_at, id) index. By date, a page that the window could not fill
   offers to go on past it; by relevance, the page says only newer posts were ranked.
 
@@ -67,7 +68,7 @@ MAX_RELEVANCE_PAGES = CANDIDATES // PER_PAGE
 # the GIN index; one expected to match more looks through the newest WINDOW posts
 # (in the date range, past the cursor) along the date index instead.
 EXACT_ROWS = 5_000
-WINDOW = 5_000
+WINDOW = 2_000
 # A snippet is cut from the first characters of a post: ts_headline parses the
 # whole text it is given, on each of the page's results.
 SNIPPET_SOURCE_CHARS = 20_000
@@ -161,8 +162,7 @@ def _matching_posts(
     if not criteria.text:
         return posts, None
     matched = posts.filter(search_vector=query)
-    small_scope = criteria.thread_id is not None or criteria.author_id is not None
-    if small_scope or _estimate(matched) <= EXACT_ROWS:
+    if _estimate(matched) <= EXACT_ROWS:
         return matched.alias(newest=NEWEST_FROM_GIN), None
     # Common words: the GIN index would hand over (and the heap recheck) a third of
     # the forum. Look through the newest WINDOW posts instead, along the date index:
@@ -248,7 +248,12 @@ def _by_date(user: User, criteria: Criteria, query: SearchQuery) -> Results:
 def _window_edge(criteria: Criteria) -> Post | None:
     """The oldest post of the window just looked through (None: it reached the
     first post)."""
+    # In one thread or of one member, the window is that thread's or member's newest.
     window = Post.objects.all()
+    if criteria.thread_id is not None:
+        window = window.filter(thread_id=criteria.thread_id)
+    if criteria.author_id is not None:
+        window = window.filter(author_id=criteria.author_id)
     if criteria.since is not None:
         window = window.filter(created_at__gte=criteria.since)
     if criteria.until is not None:
