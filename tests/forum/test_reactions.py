@@ -456,3 +456,32 @@ def test_a_reaction_to_one_post_updates_the_card_on_the_authors_others(
     # through the author's row in its fingerprint.
     reactions.react(user=other_member, post=reply, reaction=like)
     assert client.get(url).content.decode().count(card.format(1)) == 2
+
+
+# The back office.
+
+
+def test_a_score_edited_in_admin_rescores_the_authors(
+    staff_client, post, member, other_member, like
+):
+    reactions.react(user=other_member, post=post, reaction=like)
+    url = reverse("admin:forum_reaction_change", args=[like.pk])
+    form = {
+        "name": like.name,
+        "emoji": like.emoji,
+        "score": 3,
+        "position": like.position,
+        "is_active": "on",
+    }
+    assert staff_client.post(url, form).status_code == 302
+    assert score(member) == 3
+    assert no_drift()
+
+
+def test_the_admin_lists_who_gave_which_reaction_read_only(
+    staff_client, post, other_member, like
+):
+    reactions.react(user=other_member, post=post, reaction=like)
+    listing = staff_client.get(reverse("admin:forum_postreaction_changelist"))
+    assert listing.status_code == 200 and "bob" in listing.content.decode()
+    assert staff_client.get(reverse("admin:forum_postreaction_add")).status_code == 403
