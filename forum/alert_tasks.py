@@ -159,11 +159,14 @@ def send_alert_email(*, recipient_id: int) -> int:
     if recipient is None:
         return 0
     with transaction.atomic():
-        # Locked, so a second task for the member (queued in a race) waits and
-        # then finds them sent; skip_locked would mail them twice after a failure.
+        # The member's row, as every alert writer takes it first: an alert added
+        # while this runs waits, then finds nothing pending and queues the next
+        # mail itself.
+        alerts._lock_members([recipient_id])
         pending = list(
-            Alert.objects.select_for_update()
-            .filter(recipient_id=recipient_id, email_state=Alert.Email.PENDING)
+            Alert.objects.filter(
+                recipient_id=recipient_id, email_state=Alert.Email.PENDING
+            )
             .order_by("created_at", "id")
             .values_list("pk", flat=True)
         )
@@ -185,12 +188,6 @@ def send_alert_email(*, recipient_id: int) -> int:
             email_state=Alert.Email.SENT
         )
         _mail(recipient, wanted)
-    # An alert that turned pending while this ran queued nothing (it was not the
-    # first); pick it up now.
-    if Alert.objects.filter(
-        recipient_id=recipient_id, email_state=Alert.Email.PENDING
-    ).exists():
-        transaction.on_commit(lambda: alerts.queue_email(recipient_id, force=True))
     return len(wanted)
 
 

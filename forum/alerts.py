@@ -152,6 +152,7 @@ def notify(
         return None
     email = _emails(prefs, kind, watch_email)
     with transaction.atomic():
+        _lock_members([recipient.pk])
         alert = _store(
             recipient,
             kind,
@@ -168,9 +169,40 @@ def notify(
             User.objects.filter(pk=recipient.pk).update(
                 alerts_unread=F("alerts_unread") + 1
             )
-        if email:
+        if alert.email_state == Alert.Email.PENDING and _first_pending([recipient.pk]):
             transaction.on_commit(lambda: queue_email(recipient.pk))
     return alert
+
+
+def _lock_members(user_ids: Iterable[int]) -> None:
+    """Lock the members' rows, in id order, before touching their alerts.
+
+    Every writer of alerts (notify, the watcher fan-out, mark_read, withdraw, the
+    email task) takes these locks first, so none waits on another in the opposite
+    order, the counter never loses an update, and whether an email is already on
+    its way is decided by one writer at a time.
+    """
+    ids = sorted(set(user_ids))
+    if ids:
+        list(
+            User.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+
+def _first_pending(user_ids: list[int]) -> list[int]:
+    """Of these members (rows locked), those whose only pending alert is the new one:
+    they need the email task queued; the others' task is already waiting."""
+    counts = dict(
+        Alert.objects.filter(recipient_id__in=user_ids, email_state=Alert.Email.PENDING)
+        .order_by()
+        .values("recipient")
+        .annotate(n=Count("pk"))
+        .values_list("recipient", "n")
+    )
+    return [pk for pk in user_ids if counts.get(pk) == 1]
 
 
 # Watchers are alerted this many per transaction by ``notify_watchers``.
@@ -243,6 +275,7 @@ def _notify_batch(ids, watchers, kind, actor, post, thread) -> int:
         return 0
     table = Alert._meta.db_table
     with transaction.atomic(), connection.cursor() as cursor:
+        _lock_members(pk for pk, _ in rows)
         # ON CONFLICT DO NOTHING: a member already alerted about this post (the
         # partial unique index) keeps that alert; RETURNING names the new ones.
         cursor.execute(
@@ -263,18 +296,12 @@ def _notify_batch(ids, watchers, kind, actor, post, thread) -> int:
         inserted = cursor.fetchall()
         added = sorted(pk for pk, _ in inserted)
         if added:
-            # Locked in id order, so two fan-outs over the same members never
-            # deadlock.
-            locked = (
-                User.objects.select_for_update().filter(pk__in=added).order_by("pk")
-            )
-            list(locked.values_list("pk", flat=True))
             User.objects.filter(pk__in=added).update(
                 alerts_unread=F("alerts_unread") + 1
             )
-        for pk, state in inserted:
-            if state == Alert.Email.PENDING:
-                transaction.on_commit(lambda pk=pk: queue_email(pk))
+        emailed = [pk for pk, state in inserted if state == Alert.Email.PENDING]
+        for pk in _first_pending(emailed) if emailed else ():
+            transaction.on_commit(lambda pk=pk: queue_email(pk))
     return len(inserted)
 
 
@@ -333,22 +360,16 @@ def _duplicate_of(new: Alert) -> Alert | None:
     return alerts.first()
 
 
-def queue_email(recipient_id: int, *, force: bool = False) -> None:
-    """Queue the member's batched alert email, unless one is already on its way.
+def queue_email(recipient_id: int) -> None:
+    """Queue the member's batched alert email, FORUM_ALERT_EMAIL_DELAY_SECONDS ahead.
 
-    Runs after commit. Only the first pending alert of a batch queues the task;
-    the task mails everything pending when it runs and re-queues itself if more
-    arrived while it worked.
+    Called after commit for a member's first pending alert only (see
+    ``_first_pending``); the task mails everything pending when it runs.
     """
     from django_tasks import default_task_backend
 
     from forum.alert_tasks import send_alert_email
 
-    pending = Alert.objects.filter(
-        recipient_id=recipient_id, email_state=Alert.Email.PENDING
-    ).count()
-    if pending != 1 and not force:
-        return
     delay = settings.FORUM_ALERT_EMAIL_DELAY_SECONDS
     task = send_alert_email
     if delay and default_task_backend.supports_defer:
@@ -366,6 +387,7 @@ def withdraw(
     """Take back an alert (a removed reaction): the row goes, and the count with it
     if it was unread."""
     with transaction.atomic():
+        _lock_members([recipient_id])
         alerts = Alert.objects.filter(recipient_id=recipient_id, kind=kind)
         if post is not None:
             alerts = alerts.filter(post=post)
@@ -389,10 +411,10 @@ def mark_read(user: User, alert_ids: Iterable[int] | None = None) -> int:
     """Mark the member's alerts read (all of them with None); returns how many."""
     now = timezone.now()
     with transaction.atomic():
+        # The member's row first: an alert inserted meanwhile either committed
+        # before (and is read here) or counts itself in after.
+        _lock_members([user.pk])
         if alert_ids is None:
-            # The user row's lock first: an alert inserted meanwhile either
-            # committed before (and is read here) or counts itself in after.
-            User.objects.select_for_update().filter(pk=user.pk).values("pk").first()
             changed = Alert.objects.filter(recipient=user, read_at__isnull=True).update(
                 read_at=now
             )

@@ -185,3 +185,37 @@ def test_unsubscribe_link_confirms_on_get_and_refuses_forgeries(client):
     alerts.set_preference(alice, alerts.Kind.REPLY, alerts.OFF)
     client.post(url)
     assert pref(alice, alerts.Kind.REPLY) == alerts.OFF
+
+
+def test_alerts_arriving_at_once_queue_exactly_one_mail(settings, database_queue):
+    """Two writers each see the other's pending alert only after it commits: the
+    member's row lock makes one of them the first."""
+    import threading
+
+    from django.db import connection
+
+    settings.FORUM_ALERT_EMAIL_DELAY_SECONDS = 0
+    alice = make_member("alice")
+    alerts.set_preference(alice, alerts.Kind.MENTION, alerts.EMAIL)
+    writers = [make_member(f"writer{n}") for n in range(4)]
+    threads = [make_thread(author=w) for w in writers]
+    barrier = threading.Barrier(len(writers))
+
+    def mention(writer, thread):
+        barrier.wait()
+        try:
+            alerts.notify(alice.pk, alerts.Kind.MENTION, actor=writer, thread=thread)
+        finally:
+            connection.close()
+
+    workers = [
+        threading.Thread(target=mention, args=pair)
+        for pair in zip(writers, threads, strict=True)
+    ]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert Alert.objects.filter(email_state="pending").count() == 4
+    mails = DBTaskResult.objects.filter(task_path__endswith="send_alert_email")
+    assert mails.count() == 1
