@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import ratelimit
 from accounts.http import AuthedRequest, client_ip
@@ -62,6 +62,7 @@ def _refusal(user) -> str:
 
 
 @login_required
+@require_safe
 def conversation_list(request: AuthedRequest) -> HttpResponse:
     raw = request.GET.get("page")
     page = int(raw) if raw and ASCII_NUMBER.fullmatch(raw) else 1
@@ -123,6 +124,7 @@ def conversation_create(request: AuthedRequest) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def conversation_detail(request: AuthedRequest, conversation_id: int) -> HttpResponse:
     participant = _participant(request, conversation_id)
     conversation = participant.conversation
@@ -168,6 +170,7 @@ def conversation_detail(request: AuthedRequest, conversation_id: int) -> HttpRes
 
 
 @login_required
+@require_safe
 def conversation_unread(request: AuthedRequest, conversation_id: int) -> HttpResponse:
     """Go to the first message the member has not read, else to the last page."""
     participant = _participant(request, conversation_id)
@@ -188,6 +191,7 @@ def conversation_unread(request: AuthedRequest, conversation_id: int) -> HttpRes
 
 
 @login_required
+@require_safe
 def message_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
     message, _ = _message(request, message_id)
     return redirect(f"{_page_url(message.conversation, message.page)}#{message.anchor}")
@@ -284,6 +288,7 @@ def message_edit(request: AuthedRequest, message_id: int) -> HttpResponse:
 
 
 @login_required
+@require_safe
 def message_history(request: AuthedRequest, message_id: int) -> HttpResponse:
     """Every participant may see what a message said before each edit."""
     message, participant = _message(request, message_id)

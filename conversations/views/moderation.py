@@ -13,7 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.http import AuthedRequest
 from conversations import permissions, reads, rendering, services
@@ -31,6 +31,7 @@ def _moderator(request: AuthedRequest) -> None:
 
 
 @login_required
+@require_safe
 def report_list(request: AuthedRequest) -> HttpResponse:
     _moderator(request)
     tab = request.GET.get("status", "open")

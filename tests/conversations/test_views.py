@@ -383,3 +383,50 @@ def test_every_action_needs_csrf(talk, ann):
     leave = reverse("conversations:conversation_leave", args=[talk.pk])
     assert strict.post(leave).status_code == 403
     assert Participant.objects.filter(conversation=talk, left_at=None).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("body", "x" * 50_001, "the limit is 50000"),
+        ("body", "", "Please write a message before posting."),
+        ("title", "ab", "at least 3 characters"),
+        ("title", "Evil\u202etitle", "invisible character"),
+        ("title", "t" * 151, "under 150 characters"),
+    ],
+)
+def test_hostile_titles_and_bodies_are_refused_with_the_rest_kept(
+    client, ann, ben, field, value, error
+):
+    client.force_login(ann)
+    data = {"recipients": "ben", "title": "Fine title", "body": "Fine body"}
+    response = client.post("/conversations/new/", {**data, field: value})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert error in html
+    assert "ben" in html
+    assert not Conversation.objects.exists()
+
+
+def test_an_oversized_reply_or_edit_is_refused_and_kept(client, talk, ann):
+    client.force_login(ann)
+    huge = "y" * 50_001
+    reply = reverse("conversations:conversation_reply", args=[talk.pk])
+    response = client.post(reply, {"body": huge})
+    assert response.status_code == 200 and huge in response.content.decode()
+    first = talk.messages.get(position=1)
+    edit = reverse("conversations:message_edit", args=[first.pk])
+    response = client.post(edit, {"body": huge})
+    assert response.status_code == 200 and "the limit is 50000" in (
+        response.content.decode()
+    )
+    assert talk.messages.count() == 2
+    first.refresh_from_db()
+    assert first.body == "The [b]secret[/b] is here."
+
+
+def test_only_get_and_post_are_answered(client, talk, ann):
+    client.force_login(ann)
+    url = reverse("conversations:conversation_reply", args=[talk.pk])
+    assert client.put(url).status_code == 405
+    assert client.delete(talk.get_absolute_url()).status_code == 405
