@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from accounts.models import User
-from forum import alerts
+from forum import alerts, services
 from forum.models import Alert, BoardPermission, MemberPreferences
 from tests.factories import make_board, make_member, make_posts, make_thread
 
@@ -260,6 +260,15 @@ def test_alert_list_highlights_unread_and_hides_what_went_out_of_sight(
     assert page.count("alert-unread") == 1 and "quoted" not in page
     menu = client.get("/alerts/menu/", HTTP_HX_REQUEST="true").content.decode()
     assert "alice replied in" in menu and "<html" not in menu
+    # Moved to a board the member cannot read: gone from the list too.
+    secret = make_board("Staff room")
+    BoardPermission.objects.create(
+        board=secret, audience="members", view_board=False, read_threads=False
+    )
+    services.move_thread(
+        thread=thread, moderator=make_member("mod", is_moderator=True), board=secret
+    )
+    assert "alert-unread" not in client.get("/alerts/").content.decode()
 
 
 def test_opening_an_alert_marks_it_read_and_goes_to_the_post(
