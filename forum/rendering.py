@@ -9,6 +9,7 @@ request on every view). Both are Jinja2 templates: see ``config/jinja2.py``.
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template import engines
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
@@ -27,8 +28,20 @@ CONTROL_FIELDS = (
 
 
 def _render(name: str, context: dict, request: HttpRequest | None = None) -> SafeString:
-    html = engines["jinja2"].get_template(name).render(context, request)
-    return mark_safe(html)  # noqa: S308 (escaped by the template)
+    template = engines["jinja2"].get_template(name)
+    if request is None:
+        return mark_safe(template.render(context))  # noqa: S308 (escaped by the template)
+    # Django's backend adds csrf_input as a lazy value that masks the token again
+    # each time it is printed: once per form per post here. Computed once instead.
+    context = {
+        **context,
+        "request": request,
+        "csrf_input": csrf_input(request),
+        "csrf_token": get_token(request),
+    }
+    for processor in template.backend.template_context_processors:
+        context.update(processor(request))
+    return mark_safe(template.template.render(context))  # noqa: S308 (escaped by the template)
 
 
 def post_block(post: Post) -> SafeString:
