@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.expressions import Combinable
 from django.urls import reverse
 
@@ -19,6 +19,9 @@ from accounts.models import Tier, User
 # Last seen is shown to the minute at best; writing it more often than this would
 # turn every page view into an UPDATE.
 LAST_SEEN_INTERVAL = timedelta(minutes=5)
+# A gap longer than this between two requests ends a visit: "what's new" counts from
+# the end of the previous one.
+VISIT_GAP = timedelta(minutes=30)
 
 
 def earned_tier_subquery(post_count: Combinable) -> Subquery:
@@ -71,9 +74,30 @@ def record_last_seen(*, user: User, now: datetime) -> bool:
         return False
     # One guarded UPDATE: parallel requests of the same member write at most once.
     stale = Q(last_seen_at__isnull=True) | Q(last_seen_at__lt=now - LAST_SEEN_INTERVAL)
-    User.objects.filter(stale, pk=user.pk).update(last_seen_at=now)
+    # A new visit keeps where the previous one ended, in the same UPDATE.
+    new_visit = Q(last_seen_at__lt=now - VISIT_GAP)
+    User.objects.filter(stale, pk=user.pk).update(
+        last_seen_at=now,
+        previous_visit_at=Case(
+            When(new_visit, then=F("last_seen_at")), default=F("previous_visit_at")
+        ),
+    )
+    if user.last_seen_at is not None and user.last_seen_at < now - VISIT_GAP:
+        user.previous_visit_at = user.last_seen_at
     user.last_seen_at = now
     return True
+
+
+def previous_visit_end(user: User, now: datetime) -> datetime | None:
+    """When the member's previous visit ended, as "what's new" counts from it.
+
+    Read from the loaded row: ``last_seen_at`` is written at most every few minutes
+    (and not at all just after a login), so a stored time older than a visit gap
+    is itself the end of the previous visit.
+    """
+    if user.last_seen_at is not None and user.last_seen_at < now - VISIT_GAP:
+        return user.last_seen_at
+    return user.previous_visit_at
 
 
 def _render(source: str) -> str:

@@ -349,6 +349,9 @@ FORUM_VIEW_FLUSH_SECONDS = env_int("FORUM_VIEW_FLUSH_SECONDS", 60)
 # Rendered post and thread lists are cached under a fingerprint of their rows (see
 # forum/cache.py), never stale after a write; this bounds how old "3 minutes ago" gets.
 FORUM_FRAGMENT_SECONDS = env_int("FORUM_FRAGMENT_SECONDS", 60)
+# Read tracking (forum/readstate.py): posts older than this many days count as read,
+# and read state older than it is pruned (manage.py prune_read_state).
+FORUM_READ_CUTOFF_DAYS = env_int("FORUM_READ_CUTOFF_DAYS", 30, minimum=1)
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # Days post and login addresses are kept before the daily job forgets them
 # (forum/retention.py, manage.py prune_ip_addresses).

@@ -19,6 +19,7 @@ deploy's template changes show within that time; 0 switches the cache off.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -206,3 +207,19 @@ def listing(queryset: QuerySet, *shown: object) -> Fragment:
             digest = cursor.fetchone()[0] or "none"
     key = ":".join([digest, *map(str, shown)])
     return Fragment(key=key, seconds=settings.FORUM_FRAGMENT_SECONDS)
+
+
+def rows(fragment: Fragment, name: str, compute: Callable[[], Any]) -> Any:
+    """A list's rows as every viewer sees them (``rendering.Row``s), cached whole
+    under ``fragment`` (from :func:`listing`); ``compute`` reads and renders them
+    on a miss. Unlike ``{% cache %}`` around the whole list, the page can then
+    wrap each row in what is its viewer's own (unread markers)."""
+    if not enabled():
+        return compute()
+    # Hashed as {% cache %} does: a key carries shown values (a username).
+    key = f"{name}:{hashlib.md5(fragment.key.encode()).hexdigest()}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, fragment.seconds)
+    return found

@@ -353,3 +353,12 @@ class MemberListForm(forms.Form):
     def __init__(self, *args, sorts: dict[str, str], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["sort"].choices = list(sorts.items())
+
+
+class BookmarkForm(forms.Form):
+    note = forms.CharField(
+        max_length=250,
+        required=False,
+        strip=True,
+        help_text="Only you see your bookmarks and their notes.",
+    )

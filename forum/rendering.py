@@ -8,6 +8,8 @@ request on every view). Both are Jinja2 templates: see ``config/jinja2.py``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import engines
@@ -118,14 +120,50 @@ def reaction_update(request: HttpRequest, post: Post) -> SafeString:
     return mark_safe(bar + counts)  # noqa: S308 (both rendered by our templates)
 
 
-def thread_rows(threads) -> SafeString:
-    """A board page's list of threads, the same for everyone who sees those rows."""
-    return _render("forum/_thread_rows.html", {"threads": threads})
+@dataclass(frozen=True)
+class Row:
+    """A listed thread's or board's shared HTML, cached whole with its list; the
+    viewer's state (unread) goes on the ``<li>`` around it (``_thread_list.html``)."""
+
+    pk: int
+    html: SafeString
+    classes: str = ""
+
+
+def thread_row_blocks(threads) -> list[Row]:
+    """A board page's threads as every viewer who sees those rows sees them."""
+    return [
+        Row(
+            pk=thread.pk,
+            html=_render("forum/_thread_row.html", {"thread": thread}),
+            classes=" is-deleted" if thread.is_deleted else "",
+        )
+        for thread in threads
+    ]
+
+
+def thread_list(rows: list[Row], *, unread: frozenset[int], member: bool) -> SafeString:
+    """A board page's thread rows inside this viewer's unread markers."""
+    context = {"rows": rows, "unread": unread, "member": member}
+    return _render("forum/_thread_list.html", context)
+
+
+def board_row_blocks(boards) -> list[Row]:
+    """Rows of boards (a category on the forum list, a board's sub-boards)."""
+    return [
+        Row(pk=board.pk, html=_render("forum/_board_row.html", {"board": board}))
+        for board in boards
+    ]
+
+
+def board_list(rows: list[Row], *, unread: frozenset[int]) -> SafeString:
+    """Board rows inside this viewer's unread markers."""
+    return _render("forum/_board_list.html", {"rows": rows, "unread": unread})
 
 
 def board_rows(boards) -> SafeString:
-    """Rows of boards (a category on the forum list, a board's sub-boards)."""
-    return _render("forum/_board_rows.html", {"boards": boards})
+    """Rows of boards with no viewer state (a board's sub-boards)."""
+    return board_list(board_row_blocks(boards), unread=frozenset())
 
 
 def _light_post(row: dict, thread: Thread) -> Post:

@@ -2,7 +2,16 @@ from django.urls import path
 
 from forum.feeds import BoardThreadsFeed, LatestThreadsFeed
 from forum.views import alerts as alert_views
-from forum.views import approval, moderation, posting, reading, reports
+from forum.views import (
+    approval,
+    bookmarks,
+    moderation,
+    posting,
+    reading,
+    readstate,
+    reports,
+    whatsnew,
+)
 from forum.views import discovery as discovery_views
 from forum.views import members as member_views
 from forum.views import reactions as reaction_views
@@ -31,6 +40,28 @@ urlpatterns = [
         name="thread_moderate",
     ),
     path("threads/<id:thread_id>/move/", moderation.thread_move, name="thread_move"),
+    path(
+        "threads/<id:thread_id>/unread/", readstate.thread_unread, name="thread_unread"
+    ),
+    path(
+        "boards/<slug:slug>/mark-read/",
+        readstate.board_mark_read,
+        name="board_mark_read",
+    ),
+    path("mark-all-read/", readstate.mark_all_read, name="mark_all_read"),
+    path("whats-new/", whatsnew.whats_new, name="whats_new"),
+    path("posts/<id:post_id>/bookmark/", bookmarks.bookmark_post, name="bookmark_post"),
+    path("account/bookmarks/", bookmarks.bookmark_list, name="bookmark_list"),
+    path(
+        "account/bookmarks/<id:bookmark_id>/",
+        bookmarks.bookmark_edit,
+        name="bookmark_edit",
+    ),
+    path(
+        "account/bookmarks/<id:bookmark_id>/delete/",
+        bookmarks.bookmark_delete,
+        name="bookmark_delete",
+    ),
     path("posts/<id:post_id>/", reading.post_detail, name="post_detail"),
     path("posts/<id:post_id>/edit/", posting.post_edit, name="post_edit"),
     path("posts/<id:post_id>/history/", posting.post_history, name="post_history"),

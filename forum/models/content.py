@@ -26,6 +26,7 @@ POST_SEARCH_VECTOR = models.Func(
     output_field=SearchVectorField(),
 )
 
+
 def make_slug(text: str, fallback: str = "thread") -> str:
     return slugify(text)[:80].strip("-") or fallback
 
@@ -199,6 +200,8 @@ class Thread(models.Model):
                 condition=Q(is_deleted=False),
             ),
             GinIndex(fields=["search_vector"], name="forum_thread_search"),
+            # What's new: threads newest first, seeking past the last one shown.
+            models.Index(fields=["created_at", "id"], name="forum_thread_created"),
         ]
 
     def __str__(self) -> str:

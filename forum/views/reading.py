@@ -3,10 +3,17 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.functional import SimpleLazyObject
 
 from forum import cache as fragment_cache
-from forum import discovery, online, permissions, rendering, viewcounts, watching
+from forum import (
+    discovery,
+    online,
+    permissions,
+    readstate,
+    rendering,
+    viewcounts,
+    watching,
+)
 from forum.forms import ReplyForm
 from forum.models import Board, Post, Thread
 from forum.pagination import PageWindow, num_pages, resolve_page
@@ -19,18 +26,28 @@ def index(request: HttpRequest) -> HttpResponse:
     # minute for every visitor (forum/online.py), no query between two.
     stats = online.snapshot(request)
     newest = stats.newest_member
+    forum_fragment = fragment_cache.listing(
+        boards,
+        stats.total_members,
+        getattr(newest, "pk", None),
+        getattr(newest, "username", None),
+    )
+    # Read, grouped and rendered only when the cached forum list is missing or
+    # stale; the viewer's unread markers go around its rows (one query, members).
+    forum = fragment_cache.rows(
+        forum_fragment, "forum-list", lambda: _forum_list(list(boards))
+    )
+    unread = readstate.unread_board_ids(boards, request.user)
+    categories = [
+        {**entry, "rows": rendering.board_list(entry["rows"], unread=unread)}
+        for entry in forum["categories"]
+    ]
     return render(
         request,
         "forum/index.html",
         {
-            # Read and grouped only when the cached forum list is missing or stale.
-            "forum": SimpleLazyObject(lambda: _forum_list(list(boards))),
-            "forum_fragment": fragment_cache.listing(
-                boards,
-                stats.total_members,
-                getattr(newest, "pk", None),
-                getattr(newest, "username", None),
-            ),
+            "forum": {**forum, "categories": categories},
+            "forum_fragment": forum_fragment,
             "stats": stats,
         },
     )
@@ -50,7 +67,7 @@ def _forum_list(boards: list[Board]) -> dict:
     for board in boards:
         board.subboards = children.get(board.pk, [])
     for entry in categories.values():
-        entry["rows"] = rendering.board_rows(entry["boards"])
+        entry["rows"] = rendering.board_row_blocks(entry.pop("boards"))
     return {
         "categories": list(categories.values()),
         "threads": sum(b.thread_count for b in boards),
@@ -86,10 +103,17 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
                     "last_post__thread", "last_post__author"
                 )
             ),
-            # Called, so the rows are read and rendered, only when the cached list
-            # is missing or stale.
-            "thread_rows": lambda: rendering.thread_rows(threads),
-            "threads_fragment": fragment_cache.listing(threads),
+            # The rows are read and rendered only when the cached list is missing
+            # or stale; the viewer's unread markers go around them (one query).
+            "thread_rows": rendering.thread_list(
+                fragment_cache.rows(
+                    fragment_cache.listing(threads),
+                    "board-threads",
+                    lambda: rendering.thread_row_blocks(threads),
+                ),
+                unread=readstate.unread_thread_ids(threads, request.user),
+                member=request.user.is_authenticated,
+            ),
             "page": PageWindow(page, num_pages(board.thread_count, per_page)),
             "can_start_thread": permissions.can_start_thread(request.user, board),
         },
@@ -98,13 +122,17 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpResponse:
     thread = get_object_or_404(
-        # The viewer's watch (the watch button) rides on the thread's query.
-        watching.with_watch_state(
-            # And the opening post's text, for the page's meta description.
-            discovery.with_opening(
-                Thread.objects.select_related(
-                    "board__category", "board__parent", "author"
-                ).with_held_for(request.user)
+        # The viewer's read position, floor and bookmarks ride on the same query.
+        readstate.with_read_state(
+            # So do whether they watch it (the watch button) and with email.
+            watching.with_watch_state(
+                # And the opening post's text, for the page's meta description.
+                discovery.with_opening(
+                    Thread.objects.select_related(
+                        "board__category", "board__parent", "author"
+                    ).with_held_for(request.user)
+                ),
+                request.user,
             ),
             request.user,
         ),
@@ -126,6 +154,12 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
         else ()
     )
     viewcounts.record_view(thread.pk)
+    # At most one upsert, only when this page shows posts past what was read.
+    readstate.record_progress(
+        user=request.user,
+        thread=thread,
+        position=readstate.shown_position(thread, page),
+    )
     can_reply = permissions.can_reply(request.user, thread)
     is_moderator = permissions.can_moderate(request.user, thread)
     return render(
