@@ -358,3 +358,36 @@ def test_jump_to_new_hides_threads_the_visitor_cannot_see(client, member, other_
     url = reverse("forum:thread_unread", args=[thread.pk])
     assert client.get(url).status_code == 404
     assert client.get(reverse("forum:thread_unread", args=[10**17])).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_prunes_daily_and_queues_the_next_day(
+    database_queue, member, other_member
+):
+    from django_tasks_db.models import DBTaskResult
+
+    from tests.conftest import run_worker
+
+    thread = make_thread(author=other_member)
+    ThreadRead.objects.create(
+        user=member,
+        thread=thread,
+        last_position=1,
+        read_until=timezone.now() - timedelta(days=40),
+    )
+    assert readstate.schedule_read_state_pruning() is True
+    # A second worker starting up queues nothing more.
+    call_command("prune_read_state", "--schedule", stdout=io.StringIO())
+    queued = DBTaskResult.objects.filter(
+        task_path=readstate.prune_read_state_daily.module_path
+    )
+    assert queued.count() == 1
+    run_worker()
+    assert not ThreadRead.objects.exists()
+    assert queued.filter(status="SUCCESSFUL").count() == 1
+    tomorrow = queued.get(status="READY")
+    assert tomorrow.run_after > timezone.now() + timedelta(hours=23)
+
+
+def test_with_a_queue_that_cannot_wait_nothing_is_scheduled():
+    assert readstate.schedule_read_state_pruning() is False
