@@ -30,6 +30,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--path", help="Page to profile (default: a 20-post thread).")
     parser.add_argument("--member", action="store_true", help="As a logged-in member.")
+    parser.add_argument(
+        "--warm", action="store_true", help="With the fragment cache on (and filled)."
+    )
     parser.add_argument("--requests", type=int, default=50, help="Profiled requests.")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--top", type=int, default=15, help="Rows in each list.")
@@ -37,7 +40,7 @@ def main() -> int:
     if args.requests < 1:
         parser.error("--requests must be at least 1")
 
-    env = cold_environment(bench_environment())
+    env = bench_environment() if args.warm else cold_environment(bench_environment())
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -73,8 +76,9 @@ def main() -> int:
         if args.member:
             client.logout()  # deletes the session row force_login wrote
     visitor = "member" if args.member else "guest"
+    mode = "warm" if args.warm else "cold"
     print(
-        f"Profile of {path} ({visitor}, cache cold, in process): {args.requests} "
+        f"Profile of {path} ({visitor}, cache {mode}, in process): {args.requests} "
         f"requests, {plain_ms:.1f} ms each, {profiled_ms:.1f} ms under cProfile"
     )
     stats = pstats.Stats(profiler).stats

@@ -164,3 +164,12 @@ def test_a_members_list_costs_the_same_with_5_or_50_members(client, member):
         make_member(f"d{n}")
     # Their session and row (and whatever the header reads), then the one page.
     assert count_queries(client, URL) == few <= 8
+
+
+@pytest.mark.parametrize("logged_in", [False, True])
+def test_every_page_links_to_the_list_from_the_header(client, member, logged_in):
+    if logged_in:
+        client.force_login(member)
+    nav = client.get(reverse("forum:whats_new")).content.decode()
+    nav = nav[nav.index("<nav") : nav.index("</nav>")]
+    assert f'href="{reverse("forum:member_list")}">Members</a>' in nav
