@@ -4,8 +4,10 @@ import ipaddress
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.models import User
 
@@ -57,3 +59,18 @@ def viewer(request: HttpRequest) -> User | AnonymousUser:
         user.is_authenticated  # noqa: B018 (loads the user behind the proxy)
         return user._wrapped
     return user
+
+
+def safe_next(request: HttpRequest, target: str, default: str) -> str:
+    """``target`` when it is a path or URL on this site, else ``default`` (a path or
+    a URL name for ``redirect``): a posted ``next`` never sends anyone elsewhere."""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def redirect_back(request: HttpRequest, default: str) -> HttpResponseRedirect:
+    """Back to the page a form came from (its posted ``next``), else ``default``."""
+    return redirect(safe_next(request, request.POST.get("next", ""), default))

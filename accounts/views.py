@@ -7,7 +7,7 @@ from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import confirmation, consents, ratelimit, relations, services
@@ -19,7 +19,7 @@ from accounts.forms import (
     ProfileForm,
     RegistrationForm,
 )
-from accounts.http import AuthedRequest, client_ip
+from accounts.http import AuthedRequest, client_ip, safe_next
 from accounts.links import url_with_id
 from accounts.models import LegalDocument, User
 
@@ -56,7 +56,7 @@ def register(request: HttpRequest) -> HttpResponse:
             f"Welcome to {settings.FORUM_SITE_NAME}, {user.username}! We sent a "
             f"link to {user.email}: follow it to confirm your address.",
         )
-        return redirect(_safe_next(request, next_url))
+        return redirect(safe_next(request, next_url, "forum:index"))
     return render(
         request,
         "registration/register.html",
@@ -73,15 +73,6 @@ def register(request: HttpRequest) -> HttpResponse:
 def _site_root(request: HttpRequest) -> str:
     """The scheme and host links in mail start with, as the request reached us."""
     return request.build_absolute_uri("/").rstrip("/")
-
-
-def _safe_next(request: HttpRequest, next_url: str) -> str:
-    safe = url_has_allowed_host_and_scheme(
-        next_url,
-        allowed_hosts={request.get_host()},
-        require_https=request.is_secure(),
-    )
-    return next_url if safe and next_url else "forum:index"
 
 
 def _banned_page(request: AuthedRequest, heading: str) -> HttpResponse:
@@ -194,7 +185,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 def email_confirm_resend(request: AuthedRequest) -> HttpResponse:
     """Mail the confirmation link again (the notice's button)."""
     member = request.user
-    next_url = _safe_next(request, request.POST.get("next", ""))
+    next_url = safe_next(request, request.POST.get("next", ""), "forum:index")
     if member.email_verified:
         messages.info(request, "Your email address is confirmed already.")
         return redirect(next_url)
@@ -330,13 +321,13 @@ def agree(request: AuthedRequest) -> HttpResponse:
         if not due:
             if request.user.consent_due:  # flagged, then caught up elsewhere
                 consents.record_agreement(user=request.user, versions=versions)
-            return redirect(_safe_next(request, next_url))
+            return redirect(safe_next(request, next_url, "forum:index"))
         if request.method == "POST" and form.is_valid():
             consents.record_agreement(
                 user=request.user, versions=form.cleaned_data["versions"]
             )
             messages.success(request, "Thank you: you agreed to the current version.")
-            return redirect(_safe_next(request, next_url))
+            return redirect(safe_next(request, next_url, "forum:index"))
     except consents.ConsentChanged as changed:
         messages.warning(request, str(changed))
         query = f"?{urlencode({'next': next_url})}" if next_url else ""

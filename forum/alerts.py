@@ -418,7 +418,7 @@ def mark_read(user: User, alert_ids: Iterable[int] | None = None) -> int:
             changed = Alert.objects.filter(recipient=user, read_at__isnull=True).update(
                 read_at=now
             )
-            _recount(user.pk)
+            recount([user.pk])
         else:
             ids = [int(i) for i in alert_ids]
             changed = Alert.objects.filter(
@@ -431,19 +431,6 @@ def mark_read(user: User, alert_ids: Iterable[int] | None = None) -> int:
         or 0
     )
     return changed
-
-
-def _recount(user_id: int) -> None:
-    unread = (
-        Alert.objects.filter(recipient=OuterRef("pk"), read_at__isnull=True)
-        .order_by()
-        .values("recipient")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    User.objects.filter(pk=user_id).update(
-        alerts_unread=Coalesce(Subquery(unread), Value(0))
-    )
 
 
 def recount(user_ids: Iterable[int] | None = None) -> int:

@@ -39,10 +39,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
+from forum import daily
 from forum.models import (
     Board,
     BoardRead,
@@ -279,7 +278,6 @@ def prune_read_state(*, now: datetime | None = None) -> int:
     return threads + boards
 
 
-PRUNE_EVERY = timedelta(days=1)
 # Any constant of our own: two workers starting at once queue one chain, not two.
 _SCHEDULE_LOCK = 7_316_011
 
@@ -287,29 +285,12 @@ _SCHEDULE_LOCK = 7_316_011
 @task()
 def prune_read_state_daily() -> int:
     """Queue tomorrow's run before today's work (a failure must not end the chain)."""
-    schedule_read_state_pruning(run_after=timezone.now() + PRUNE_EVERY)
+    schedule_read_state_pruning(run_after=timezone.now() + daily.EVERY)
     return prune_read_state()
 
 
 def schedule_read_state_pruning(*, run_after: datetime | None = None) -> bool:
-    """Queue the daily pruning unless a run is waiting; whether one was queued.
-
-    Only a queue that holds tasks until later (the database backend) keeps the
-    chain; with another backend nothing is queued and cron runs the command.
-    """
-    if not prune_read_state_daily.get_backend().supports_defer:
-        return False
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEDULE_LOCK])
-        waiting = DBTaskResult.objects.filter(
-            task_path=prune_read_state_daily.module_path,
-            status=TaskResultStatus.READY,
-        )
-        if waiting.exists():
-            return False
-        job = prune_read_state_daily
-        if run_after is not None:
-            job = job.using(run_after=run_after)
-        job.enqueue()
-    return True
+    """Queue a run unless one is waiting (``forum.daily.queue_once``)."""
+    return daily.queue_once(
+        prune_read_state_daily, lock=_SCHEDULE_LOCK, run_after=run_after
+    )

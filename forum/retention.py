@@ -34,12 +34,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks import task
-from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
+from forum import daily
 from forum.models import Post
 
-PRUNE_EVERY = timedelta(days=1)
 BATCH_SIZE = 5000
 # Any number unique to this job: two workers starting at once queue one run.
 _SCHEDULE_LOCK = 7_316_001
@@ -103,31 +101,13 @@ def prune_ip_addresses(*, now: datetime | None = None) -> Pruned:
 @task()
 def prune_ip_addresses_daily() -> dict[str, int]:
     """Queue tomorrow's run first (a failure today must not end the chain), prune."""
-    schedule_ip_pruning(run_after=timezone.now() + PRUNE_EVERY)
+    schedule_ip_pruning(run_after=timezone.now() + daily.EVERY)
     pruned = prune_ip_addresses()
     return {"posts": pruned.posts, "login_records": pruned.login_records}
 
 
 def schedule_ip_pruning(*, run_after: datetime | None = None) -> bool:
-    """Queue a pruning run unless one is already waiting; True if one was queued.
-
-    Only a queue that can hold a task until later (the database backend) keeps a
-    daily chain; with any other backend nothing is queued and cron is the way.
-    """
-    if not prune_ip_addresses_daily.get_backend().supports_defer:
-        return False
-
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEDULE_LOCK])
-        waiting = DBTaskResult.objects.filter(
-            task_path=prune_ip_addresses_daily.module_path,
-            status=TaskResultStatus.READY,
-        )
-        if waiting.exists():
-            return False
-        job = prune_ip_addresses_daily
-        if run_after is not None:
-            job = job.using(run_after=run_after)
-        job.enqueue()
-    return True
+    """Queue a run unless one is waiting (``forum.daily.queue_once``)."""
+    return daily.queue_once(
+        prune_ip_addresses_daily, lock=_SCHEDULE_LOCK, run_after=run_after
+    )

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 
 from accounts.models import User
-from forum import permissions
+from forum import permissions, readstate
 from forum.models import Board, BoardWatch, MemberPreferences, Thread, ThreadWatch
 
 # The watched page lists this many threads; members who watch more see the most
@@ -110,12 +110,9 @@ def with_board_watch(boards, user: User):
 
 
 def watched_threads(user: User):
-    """The member's watched threads they still see, by latest activity.
-
-    TODO(readstate): when forum/readstate.py lands, put unread threads first; the
-    watched page asks ``readstate`` for the marker if the module exists.
-    """
-    return (
+    """The member's watched threads they still see: unread first (``is_unread``),
+    then by latest activity."""
+    watched = (
         Thread.objects.visible_to(user)
         .filter(watches__user=user)
         .annotate(
@@ -125,7 +122,9 @@ def watched_threads(user: User):
         )
         .select_related("board", "author", "last_post__author")
         .defer("last_post__body", "last_post__body_html")
-        .order_by("-last_post_at", "-id")
+    )
+    return readstate.annotate_unread(watched, user).order_by(
+        "-is_unread", "-last_post_at", "-id"
     )
 
 

@@ -4,12 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.http import AuthedRequest
+from accounts.http import AuthedRequest, redirect_back
 from forum import permissions, services
 from forum.models import Post
 
@@ -39,25 +38,16 @@ def _held_post(request: AuthedRequest, post_id: int) -> Post:
     return post
 
 
-def _back(request: AuthedRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
-
-
 @login_required
 @require_POST
 def post_approve(request: AuthedRequest, post_id: int) -> HttpResponse:
     post = _held_post(request, post_id)
     if post.is_approved or post.is_deleted:
         messages.info(request, "That post was already approved or rejected.")
-        return _back(request, reverse("forum:approval_queue"))
+        return redirect_back(request, reverse("forum:approval_queue"))
     post = services.approve_post(post=post, moderator=request.user)
     messages.success(request, "The post is approved and shown to everyone.")
-    return _back(request, post.get_thread_url())
+    return redirect_back(request, post.get_thread_url())
 
 
 @login_required
@@ -66,8 +56,8 @@ def post_reject(request: AuthedRequest, post_id: int) -> HttpResponse:
     post = _held_post(request, post_id)
     if post.is_approved or post.is_deleted:
         messages.info(request, "That post was already approved or rejected.")
-        return _back(request, reverse("forum:approval_queue"))
+        return redirect_back(request, reverse("forum:approval_queue"))
     reason = request.POST.get("reason", "").strip()[:255]
     services.reject_post(post=post, moderator=request.user, reason=reason)
     messages.success(request, "The post is rejected.")
-    return _back(request, reverse("forum:approval_queue"))
+    return redirect_back(request, reverse("forum:approval_queue"))

@@ -4,10 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from accounts.http import AuthedRequest
+from accounts.http import AuthedRequest, redirect_back
 from forum import permissions, readstate
 from forum.models import Board, Thread
 
@@ -31,7 +30,7 @@ def board_mark_read(request: AuthedRequest, slug: str) -> HttpResponse:
     board = get_object_or_404(Board.objects.visible_to(request.user), slug=slug)
     readstate.mark_board_read(user=request.user, board=board)
     messages.success(request, f"Every thread in {board.name} is marked read.")
-    return redirect(_back(request, board.get_absolute_url()))
+    return redirect_back(request, board.get_absolute_url())
 
 
 @require_POST
@@ -39,14 +38,4 @@ def board_mark_read(request: AuthedRequest, slug: str) -> HttpResponse:
 def mark_all_read(request: AuthedRequest) -> HttpResponse:
     readstate.mark_all_read(user=request.user)
     messages.success(request, "Every thread is marked read.")
-    return redirect(_back(request, "forum:index"))
-
-
-def _back(request: HttpRequest, default: str) -> str:
-    """Where the form came from (a path on this site), else ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
+    return redirect_back(request, "forum:index")

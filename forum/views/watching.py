@@ -5,28 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_POST
 
-from accounts.http import AuthedRequest
+from accounts.http import AuthedRequest, redirect_back
 from forum import permissions, watching
 from forum.alert_forms import WatchForm
 from forum.models import Board, BoardWatch, Thread
-
-try:  # Read state comes from the readstate work; without it, activity order only.
-    from forum import readstate
-except ImportError:  # pragma: no cover - readstate lands separately
-    readstate = None
-
-
-def _back(request: AuthedRequest, fallback: str) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
 
 
 def _form(request: AuthedRequest) -> WatchForm | None:
@@ -66,7 +51,7 @@ def thread_watch(request: AuthedRequest, thread_id: int) -> HttpResponse:
             {"thread": thread, "next": request.POST.get("next", "")},
         )
     messages.success(request, text)
-    return _back(request, thread.get_absolute_url())
+    return redirect_back(request, thread.get_absolute_url())
 
 
 @login_required
@@ -100,18 +85,15 @@ def board_watch(request: AuthedRequest, slug: str) -> HttpResponse:
             },
         )
     messages.success(request, text)
-    return _back(request, board.get_absolute_url())
+    return redirect_back(request, board.get_absolute_url())
 
 
 @login_required
 def watched(request: AuthedRequest) -> HttpResponse:
     """Watched threads, unread first, and watched boards; unwatch from here."""
-    threads = watching.watched_threads(request.user)
-    if readstate is not None:
-        threads = readstate.annotate_unread(threads, request.user).order_by(
-            "-is_unread", "-last_post_at", "-id"
-        )
-    threads = list(threads[: watching.WATCHED_PAGE_SIZE + 1])
+    threads = list(
+        watching.watched_threads(request.user)[: watching.WATCHED_PAGE_SIZE + 1]
+    )
     return render(
         request,
         "forum/watched.html",

@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
+from forum import access
+
 FORMAT = "colloquy-forum"
 VERSION = 1
 CHUNK = 2000
@@ -19,16 +21,7 @@ CHUNK = 2000
 PLACEHOLDER_DOMAIN = "import.invalid"
 KINDS = ("tier", "member", "category", "board", "permission", "thread", "post")
 PLURALS = {kind: f"{kind}s" for kind in KINDS} | {"category": "categories"}
-PERMISSION_FIELDS = (
-    "view_board",
-    "read_threads",
-    "start_threads",
-    "reply",
-    "edit_own",
-    "delete_own",
-    "moderate",
-    "edit_window_minutes",
-)
+PERMISSION_FIELDS = (*access.PERMISSIONS, "edit_window_minutes")
 
 
 class FormatError(Exception):
