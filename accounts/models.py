@@ -52,6 +52,11 @@ class User(AbstractUser):
         FOLLOWED = "followed", "Only members I follow"
         NOBODY = "nobody", "Nobody (staff still can)"
 
+    class ColorMode(models.TextChoices):
+        AUTO = "auto", "Follow my device"
+        LIGHT = "light", "Light"
+        DARK = "dark", "Dark"
+
     email = models.EmailField("email address", unique=True)
     email_verified = models.BooleanField(
         default=False,
@@ -116,6 +121,16 @@ class User(AbstractUser):
     ignored_member_ids = ArrayField(
         models.BigIntegerField(), default=list, blank=True, editable=False
     )
+    # How pages show to this member: their time zone for every date ("" is the
+    # site's TIME_ZONE) and the colour mode ("auto" follows the system).
+    time_zone = models.CharField(max_length=64, blank=True)
+    color_mode = models.CharField(
+        max_length=5, choices=ColorMode.choices, default=ColorMode.AUTO
+    )
+    # Account deletion: asked for, the account is erased by the worker once this
+    # passes (the grace period); erased, the row stays as a neutral author.
+    deletion_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = MemberManager()
 

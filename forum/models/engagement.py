@@ -292,3 +292,49 @@ class Bookmark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} kept post {self.post_id}"
+
+
+class Draft(models.Model):
+    """A reply or a new thread a member has started and not posted yet.
+
+    Saved as they type (one row per member and thread, or member and board for a
+    new thread) so it comes back on any device; posting removes it.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
+    )
+    # A reply's draft names its thread; a new thread's draft names only its board.
+    thread = models.ForeignKey(
+        Thread, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    board = models.ForeignKey(
+        Board, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    title = models.CharField(max_length=150, blank=True)
+    body = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(thread__isnull=False) | Q(board__isnull=False),
+                name="forum_draft_has_place",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "thread"],
+                condition=Q(thread__isnull=False),
+                name="forum_draft_one_per_thread",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "board"],
+                condition=Q(thread__isnull=True),
+                name="forum_draft_one_per_board",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        place = (
+            f"thread {self.thread_id}" if self.thread_id else f"board {self.board_id}"
+        )
+        return f"{self.user_id}'s draft in {place}"
