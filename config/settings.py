@@ -143,7 +143,10 @@ _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-if os.environ.get("REDIS_URL"):
+# One Redis for every node: the cache, sessions, rate limits, login failures and
+# the thread view-count buffer (forum/viewcounts.py). Empty: each process alone.
+REDIS_URL = env_str("REDIS_URL").strip()
+if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

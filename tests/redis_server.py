@@ -1,0 +1,67 @@
+"""A real Redis for the tests that share state across processes.
+
+The machine's Redis on 127.0.0.1:6379 when it answers, else a ``redis-server`` this
+run starts on a free port (and stops at exit). Each test module uses a database
+number of its own and empties it, so it never touches another's keys.
+"""
+
+import atexit
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import redis
+
+MACHINE_REDIS = "redis://127.0.0.1:6379"
+_started: list[str] = []
+
+
+def in_ci() -> bool:
+    return bool(os.environ.get("CI"))
+
+
+def _answers(url: str) -> bool:
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+def _start_own() -> str:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "no Redis on 127.0.0.1:6379 and no redis-server to start"
+        if in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    folder = tempfile.mkdtemp(prefix="colloquy-redis-")
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
+        + ["--appendonly", "no", "--dir", folder],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    atexit.register(lambda: (server.terminate(), shutil.rmtree(folder, True)))
+    url = f"redis://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while not _answers(url):
+        if time.monotonic() > deadline or server.poll() is not None:
+            pytest.fail("the redis-server started for the tests did not answer")
+        time.sleep(0.05)
+    return url
+
+
+def redis_url(db: int) -> str:
+    """A URL for database ``db`` of a running Redis, emptied."""
+    if not _started:
+        _started.append(MACHINE_REDIS if _answers(MACHINE_REDIS) else _start_own())
+    url = f"{_started[0]}/{db}"
+    redis.Redis.from_url(url).flushdb()
+    return url
