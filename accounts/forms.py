@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 import markup
-from accounts import consents
+from accounts import consents, timezones
 from accounts.avatars import ACCEPTED_TEXT, MAX_BYTES, AvatarError, process_avatar
 from accounts.models import User
 from accounts.services import register_member
@@ -42,6 +42,11 @@ class RegistrationForm(UserCreationForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
     shown_at = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Filled by static/js/times.js with the browser's zone; empty without it.
+    time_zone = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-browser-time-zone": ""}),
+    )
 
     class Meta(UserCreationForm.Meta):
         model = User
@@ -111,6 +116,12 @@ class RegistrationForm(UserCreationForm):
         self.data = self.data.copy()
         self.data[self.add_prefix("shown_at")] = fill_time_token()
 
+    def clean_time_zone(self) -> str:
+        # Nobody typed it, so a name this server does not know is no error to
+        # show: the member gets the site's zone and can pick one in their profile.
+        name = self.cleaned_data["time_zone"].strip()
+        return name if timezones.is_valid_zone(name) else ""
+
     def clean_username(self) -> str:
         username = super().clean_username()  # None once it has reported a clash
         if username:
@@ -144,6 +155,7 @@ class RegistrationForm(UserCreationForm):
             username=self.cleaned_data["username"],
             email=self.cleaned_data["email"],
             password=self.cleaned_data["password1"],
+            time_zone=self.cleaned_data.get("time_zone", ""),
         )
         if self.legal_versions:
             consents.record_agreement(user=user, versions=self.legal_versions)
@@ -198,6 +210,16 @@ class ProfileForm(forms.Form):
             f"{SIGNATURE_MAX_LINES} lines and "
             f"{settings.FORUM_SIGNATURE_MAX_IMAGES} image(s)."
         ),
+    )
+
+    time_zone = forms.ChoiceField(
+        required=False,
+        choices=lambda: [
+            ("", f"The forum's time ({settings.TIME_ZONE})"),
+            *((name, name.replace("_", " ")) for name in timezones.zone_names()),
+        ],
+        error_messages={"invalid_choice": "Choose a time zone from the list."},
+        help_text="Every date and time on the forum is shown in this zone.",
     )
 
     def clean_avatar(self):

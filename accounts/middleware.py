@@ -1,4 +1,5 @@
-"""Record when members were last seen, without a write on most requests."""
+"""Per-request member state read from the user row: when members were last seen
+(without a write on most requests), their time zone, their pending consents."""
 
 from collections.abc import Callable
 
@@ -11,6 +12,7 @@ from django.utils.functional import empty
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts import timezones
 from accounts.online import record_guest
 from accounts.services import record_last_seen
 
@@ -40,6 +42,29 @@ class LastSeenMiddleware:
             # rather than costing this request a session and user query.
             record_guest(request, timezone.now())
         return response
+
+
+class TimeZoneMiddleware:
+    """Show every date of the request in the member's own time zone.
+
+    The zone is on the user row, which a page with a session loads anyway (its
+    navigation names the member), so this costs no query; a visitor without a
+    session is never looked up and gets the site's ``TIME_ZONE``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        zone = None
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            user = request.user
+            if user.is_authenticated and user.time_zone:
+                zone = timezones.zone(user.time_zone)
+        if zone is None:
+            return self.get_response(request)
+        with timezone.override(zone):
+            return self.get_response(request)
 
 
 class ConsentMiddleware:

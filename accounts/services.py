@@ -39,7 +39,12 @@ def earned_tier(post_count: int) -> Tier | None:
 
 @transaction.atomic
 def register_member(
-    *, username: str, email: str, password: str, email_verified: bool = False
+    *,
+    username: str,
+    email: str,
+    password: str,
+    email_verified: bool = False,
+    time_zone: str = "",
 ) -> User:
     """Create a member on the first rung of the ladder."""
     user = User(
@@ -47,6 +52,7 @@ def register_member(
         email=email,
         email_verified=email_verified,
         tier=earned_tier(0),
+        time_zone=time_zone,
     )
     user.set_password(password)
     user.save()
@@ -122,6 +128,7 @@ def update_profile(
     website: str,
     avatar: ContentFile | None = None,
     remove_avatar: bool = False,
+    time_zone: str | None = None,
 ) -> User:
     """Save a member's own profile, texts rendered once; banned members may not."""
     _refuse_banned(member)
@@ -140,6 +147,8 @@ def update_profile(
         location=location,
         website=website,
         avatar=member.avatar.name or "",
+        # None leaves it: callers that do not show the choice keep the zone.
+        **({} if time_zone is None else {"time_zone": time_zone}),
     )
     if old_avatar and old_avatar != (member.avatar.name or ""):
         storage = member.avatar.storage

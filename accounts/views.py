@@ -96,6 +96,7 @@ def profile_edit(request: AuthedRequest) -> HttpResponse:
             "website": member.website,
             "about": member.about,
             "signature": member.signature,
+            "time_zone": member.time_zone,
         },
     )
     if form.is_valid():

@@ -70,6 +70,7 @@ def environment(**options) -> Environment:
         strftime=strftime,
         isoformat=isoformat,
         reltime=forum_tags.reltime,
+        timetag=forum_tags.timetag,
         can_edit=forum_tags.can_edit,
         can_delete=forum_tags.can_delete,
         can_report=forum_tags.can_report,

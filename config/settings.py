@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.LastSeenMiddleware",
+    # After the user: dates in the member's own zone (accounts/timezones.py).
+    "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Before any view or CsrfViewMiddleware reads the body; after the session and
     # user, so the 413 page shows the member's own navigation.

@@ -1,11 +1,10 @@
 """Template helpers. They wrap permissions and formatting; none of them query."""
 
 import functools
-from datetime import timedelta
+from datetime import UTC, datetime, tzinfo
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django import template
-from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
@@ -14,14 +13,73 @@ from forum import permissions
 register = template.Library()
 
 
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}{'' if count == 1 else 's'} ago"
+
+
+def _relative(value: datetime, now: datetime, zone: tzinfo | None) -> str:
+    # static/js/times.js says the same words, for the times in shared blocks.
+    seconds = (now - value).total_seconds()
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return _plural(int(seconds // 60), "minute")
+    if seconds < 86400:
+        return _plural(int(seconds // 3600), "hour")
+    if seconds < 7 * 86400:
+        return _plural(int(seconds // 86400), "day")
+    return timezone.localtime(value, zone).strftime("%b %-d, %Y")
+
+
+def _absolute(local: datetime) -> str:
+    """ "2 Dec 2026, 14:05 CET": the tooltip of every shown time."""
+    return f"{local.day} {local:%b %Y, %H:%M} {local.tzname()}"
+
+
 @register.filter
 def reltime(value):
     """ "3 minutes ago" for recent times, a date for older ones."""
     if value is None:
         return ""
-    if timezone.now() - value > timedelta(days=7):
-        return timezone.localtime(value).strftime("%b %-d, %Y")
-    return naturaltime(value)
+    return _relative(value, timezone.now(), None)
+
+
+# What a <time> shows: relative, the date, or the date and time.
+_SHOWN = {"relative", "date", "datetime"}
+
+
+@register.filter
+def timetag(value, shown: str = "relative", shared: bool = False):
+    """A time as ``<time datetime="…Z" title="2 Dec 2026, 14:05 CET">3 minutes
+    ago</time>``: the attribute in UTC, the tooltip in the reader's zone.
+
+    ``shared`` is for blocks cached for every reader (a post, a thread row): the
+    tooltip is in UTC, and ``data-shown`` lets static/js/times.js put it and the
+    relative text in the reader's zone, and now, in the browser.
+    """
+    if value is None:
+        return ""
+    if shown not in _SHOWN:
+        raise ValueError(f"timetag shows one of {sorted(_SHOWN)}, not {shown!r}")
+    zone = UTC if shared else None
+    local = timezone.localtime(value, zone)
+    if shown == "relative":
+        text = _relative(value, timezone.now(), zone)
+    elif shown == "date":
+        text = local.strftime("%b %-d, %Y")
+    else:
+        text = local.strftime("%b %-d, %Y, %H:%M")
+    stamp = value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    marker = f' data-shown="{shown}"' if shared else ""
+    return mark_safe(  # noqa: S308 (digits, month names and a zone abbreviation)
+        f'<time datetime="{stamp}" title="{_absolute(local)}"{marker}>{text}</time>'
+    )
+
+
+@register.filter
+def shared_timetag(value, shown: str = "relative"):
+    """``timetag`` for a Django ``{% cache %}`` block every reader shares."""
+    return timetag(value, shown, shared=True)
 
 
 @register.filter

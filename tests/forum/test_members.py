@@ -3,6 +3,7 @@
 Posts growing on the page are counted in test_queries.py; here the threads grow.
 """
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -27,7 +28,11 @@ def test_profile_shows_card_facts_texts_and_website(client, member):
     html = client.get(member.get_absolute_url()).content.decode()
     assert "<h1" in html and "alice" in html
     assert "New Member" in html
-    assert f"Joined</dt><dd>{member.date_joined:%b} " in html
+    assert re.search(
+        r'Joined</dt><dd><time datetime="[^"]+Z" title="[^"]+ UTC">'
+        rf"{member.date_joined:%b} ",
+        html,
+    )
     assert "Last seen" in html and "hour ago" in html
     assert "Lisbon" in html
     assert '<a href="https://alice.example.org/" rel="nofollow ugc noopener">' in html
