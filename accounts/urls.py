@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/register/", views.register, name="register"),
     path("accounts/profile/", views.profile_edit, name="profile_edit"),
     path("accounts/privacy/", views.privacy, name="privacy"),
+    path("accounts/color-mode/", views.color_mode, name="color_mode"),
     path(
         "accounts/members/<id:member_id>/follow/",
         views.member_follow,

@@ -4,13 +4,21 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import confirmation, consents, ratelimit, relations, services
+from accounts import (
+    color_modes,
+    confirmation,
+    consents,
+    ratelimit,
+    relations,
+    services,
+)
 from accounts.cards import author_card
 from accounts.forms import (
     AgreeForm,
@@ -19,7 +27,7 @@ from accounts.forms import (
     ProfileForm,
     RegistrationForm,
 )
-from accounts.http import AuthedRequest, client_ip, safe_next
+from accounts.http import AuthedRequest, client_ip, redirect_back, safe_next
 from accounts.links import url_with_id
 from accounts.models import LegalDocument, User
 
@@ -338,3 +346,41 @@ def agree(request: AuthedRequest) -> HttpResponse:
         "accounts/agree.html",
         {"form": form, "due": due, "current": current},
     )
+
+
+@csrf_exempt
+@require_POST
+def color_mode(request: HttpRequest) -> HttpResponse:
+    """Keep the colour theme chosen in the header: on a member's row, and in a
+    cookie for this browser (a guest's only record of it)."""
+    # A guest's choice only sets a cookie in their own browser, so the toggle asks
+    # guests for no CSRF token and every guest gets the same page; a member's
+    # choice changes their row and is checked as every other POST is.
+    if request.user.is_authenticated:
+        return csrf_protect(_save_color_mode)(request)
+    return _save_color_mode(request)
+
+
+def _save_color_mode(request: HttpRequest) -> HttpResponse:
+    mode = request.POST.get("mode", "")
+    if mode not in color_modes.MODES.values:
+        return HttpResponseBadRequest("Choose a colour theme: auto, light or dark.")
+    if request.user.is_authenticated:
+        color_modes.set_color_mode(member=request.user, mode=mode)
+    if request.htmx:
+        response = render(
+            request,
+            "accounts/_color_mode_toggle.html",
+            {"mode": mode, "next": request.POST.get("next", "")},
+        )
+    else:
+        response = redirect_back(request, "forum:index")
+    response.set_cookie(
+        color_modes.COOKIE,
+        mode,
+        max_age=color_modes.COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response

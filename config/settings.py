@@ -96,6 +96,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "config.context_processors.site",
+                "accounts.context_processors.color_mode",
                 "forum.context_processors.moderation",
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
