@@ -24,6 +24,7 @@ run: $(STAMP)
 	@# The worker forgets old IP addresses daily (a task that queues its next run).
 	DJANGO_DEBUG=True $(BIN)/python manage.py prune_ip_addresses --schedule
 	DJANGO_DEBUG=True $(BIN)/python manage.py prune_read_state --schedule
+	DJANGO_DEBUG=True $(BIN)/python manage.py privacy_upkeep --schedule
 	@# The task worker (queued mail) runs beside the web server and stops with it.
 	@# Without --reload it is one process, which the trap can stop.
 	@DJANGO_DEBUG=True $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "accounts",
     "forum",
     "conversations",
+    "privacy",
     "ops",
 ]
 # Development-only apps: the bench data generator can TRUNCATE every forum table.
@@ -368,6 +369,11 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # Days post and login addresses are kept before the daily job forgets them
 # (forum/retention.py, manage.py prune_ip_addresses).
 FORUM_IP_RETENTION_DAYS = env_int("FORUM_IP_RETENTION_DAYS", 90, minimum=1)
+# Account deletion (privacy/erasure.py): days between a member asking and the
+# worker erasing the account (0: at once), and whether they may have their posts
+# removed rather than kept under "Deleted member".
+ACCOUNT_DELETION_GRACE_DAYS = env_int("ACCOUNT_DELETION_GRACE_DAYS", 7, minimum=0)
+FORUM_DELETION_MAY_REMOVE_POSTS = env_bool("FORUM_DELETION_MAY_REMOVE_POSTS", True)
 
 # Background work (mail that answers a request, alerts): Django's Tasks API through
 # django-tasks, queued in PostgreSQL and run by `manage.py db_worker` (make run starts

@@ -24,6 +24,7 @@ urlpatterns = [
     # the renderer links @mentions by this name without knowing the forum draws it.
     path("members/<str:key>/", members.member_detail, name="member_detail"),
     path("conversations/", include("conversations.urls")),
+    path("", include("privacy.urls")),
     path("", include("forum.urls")),
 ]
 

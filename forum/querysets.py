@@ -115,7 +115,7 @@ POST_BLOCK_FIELDS = (
     *("author__pinned_tier", "author__date_joined", "author__post_count"),
     *("author__signature_html", "author__tier__name", "author__tier__style"),
     *("author__pinned_tier__name", "author__pinned_tier__style"),
-    *("reaction_counts", "author__reaction_score"),
+    *("reaction_counts", "author__reaction_score", "author__erased_at"),
 )
 
 
