@@ -13,10 +13,22 @@ operator tunes comes from the environment:
   default ``colloquy-<PORT>`` in ``$XDG_RUNTIME_DIR``, else ``colloquy-<uid>-<PORT>``
   in the temporary folder, so two instances on one host never share one;
 - ``GUNICORN_CONTROL_SOCKET`` (``control.sock`` in that folder): the socket
-  ``gunicornc`` talks to; empty switches it off.
+  ``gunicornc`` talks to; empty switches it off;
+- ``LOG_FORMAT`` (plain): ``json`` writes gunicorn's own lines as JSON objects too;
+- ``METRICS_TOKEN``: when set, the workers count into a folder they share
+  (``PROMETHEUS_MULTIPROC_DIR``, by default ``metrics`` in the runtime folder,
+  emptied on start), so one scrape of /metrics adds up every worker.
+
+Slow clients: gunicorn's threads read a request themselves, so a client that
+trickles its headers holds a thread until ``timeout``. In production gunicorn sits
+behind nginx (docker/nginx/), which reads every request whole, and answers, before
+passing them on over the private network: the threads here only ever wait on
+Django. ``timeout`` stays below nginx's ``proxy_read_timeout`` so a stuck worker is
+restarted before nginx gives up on it.
 """
 
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +36,7 @@ from pathlib import Path
 # gunicorn reads this file by path; the strict readers live beside it.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from config.env import env_int  # noqa: E402 (needs the path above)
+from config.env import env_int, env_str  # noqa: E402 (needs the path above)
 
 port = env_int("PORT", 8000, minimum=1)
 bind = f"{os.environ.get('BIND_HOST', '0.0.0.0')}:{port}"
@@ -70,6 +82,57 @@ control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET")
 if control_socket is None:
     control_socket = str(_runtime_dir() / "control.sock")
 control_socket_disable = not control_socket
+
+if env_str("LOG_FORMAT").strip().lower() == "json":
+    # gunicorn's start, stop and error lines (and the access log, if on) as JSON.
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "config.logs.JsonFormatter"}},
+        "handlers": {
+            "error": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            },
+            "access": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            },
+        },
+        "loggers": {
+            "gunicorn.error": {
+                "handlers": ["error"],
+                "level": "INFO",
+                "propagate": False,
+            },
+            "gunicorn.access": {
+                "handlers": ["access"] if accesslog else [],
+                "level": "INFO",
+                "propagate": False,
+            },
+        },
+    }
+
+if env_str("METRICS_TOKEN").strip():
+    # Read by prometheus_client when the app is imported, which is after this file.
+    metrics_dir = Path(
+        os.environ.setdefault(
+            "PROMETHEUS_MULTIPROC_DIR", str(_runtime_dir() / "metrics")
+        )
+    )
+    # Counts of a previous run would be added to this one's.
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(mode=0o700, parents=True)
+
+
+def child_exit(server, worker) -> None:
+    """Fold a finished worker's live gauges out of the shared metrics folder."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def worker_exit(server, worker) -> None:

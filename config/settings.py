@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from config.embedded_db import database_url
 from config.env import env_bool, env_int, env_list, env_str
+from config.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,6 +63,13 @@ if env_bool("COLLOQUY_DEV_TOOLS", DEBUG):
     INSTALLED_APPS += ["bench.generator"]
 
 MIDDLEWARE = [
+    # First: a request id on every log line, one log line per request (config/logs.py).
+    "config.logs.RequestLogMiddleware",
+    # /healthz, /readyz and /metrics answer before the HTTPS redirect, the host
+    # check, sessions and CSRF (config/health.py, config/metrics.py).
+    "config.health.HealthMiddleware",
+    "config.metrics.MetricsEndpointMiddleware",
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -84,6 +92,7 @@ MIDDLEWARE = [
     "accounts.middleware.ConsentMiddleware",
     # Last: turns a login refused by django-axes into the login form with a notice.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -145,6 +154,9 @@ if env_bool("DATABASE_PREPARED_STATEMENTS", True):
 # Pages never run the long analytic queries JIT is for.
 _db_options = DATABASES["default"].setdefault("OPTIONS", {})
 _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
+# A server that is down answers at once; one the network lost never does. Give up
+# after this many seconds, so the page says "back in a moment" (config/health.py).
+_db_options.setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One Redis for every node: the cache, sessions, rate limits, login failures and
@@ -352,12 +364,25 @@ PERMISSIONS_POLICY = {
     )
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+# Plain lines, or one JSON object per line with LOG_FORMAT=json (config/logs.py).
+LOG_FORMAT = env_str("LOG_FORMAT", "plain").strip().lower() or "plain"
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use plain or json.")
+LOGGING = logging_config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "WARNING"))
+# Prometheus metrics (config/metrics.py) are counted always and served at /metrics
+# only to "Authorization: Bearer <METRICS_TOKEN>"; unset, /metrics is a 404. The
+# PostgreSQL and cache backends are swapped for ones that count, nothing more.
+METRICS_TOKEN = env_str("METRICS_TOKEN").strip()
+_cache_backends = "django.core.cache.backends"
+_counted = {
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    f"{_cache_backends}.redis.RedisCache": "config.metrics.CountedRedisCache",
+    f"{_cache_backends}.locmem.LocMemCache": "config.metrics.CountedLocMemCache",
 }
+for _database in DATABASES.values():
+    _database["ENGINE"] = _counted.get(_database["ENGINE"], _database["ENGINE"])
+for _cache in CACHES.values():
+    _cache["BACKEND"] = _counted.get(_cache["BACKEND"], _cache["BACKEND"])
 FORUM_VIEW_FLUSH_SECONDS = env_int("FORUM_VIEW_FLUSH_SECONDS", 60)
 # Rendered post and thread lists are cached under a fingerprint of their rows (see
 # forum/cache.py), never stale after a write; this bounds how old "3 minutes ago" gets.

@@ -10,6 +10,9 @@ from forum.views import members
 
 register_converter(RowIdConverter, "id")
 
+# A 503 page with Retry-After while the database is unreachable (config/health.py).
+handler500 = "config.health.server_error"
+
 # The back office carries the site's name too, read when an admin page renders.
 _site_name = lazy(lambda: settings.FORUM_SITE_NAME, str)()
 admin.site.site_header = _site_name

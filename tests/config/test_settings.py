@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = ROOT / "config" / "settings.py"
@@ -172,8 +173,10 @@ def test_redis_url_gives_a_working_shared_cache(monkeypatch):
         monkeypatch, **production(REDIS_URL="redis://127.0.0.1:6379/0")
     )
     config = settings["CACHES"]["default"]
-    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-    cache = RedisCache(config["LOCATION"], {})
+    # Django's backend, counting hits and misses for the metrics (config/metrics.py).
+    assert config["BACKEND"] == "config.metrics.CountedRedisCache"
+    assert issubclass(import_string(config["BACKEND"]), RedisCache)
+    cache = import_string(config["BACKEND"])(config["LOCATION"], {})
     key = f"colloquy-test-{uuid.uuid4().hex}"
     try:
         cache.set(key, {"posts": 3}, timeout=60)
