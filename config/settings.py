@@ -312,6 +312,28 @@ FORUM_RESERVED_USERNAMES = [
 ]
 # Images a signature may hold: it is shown under every post its author writes.
 FORUM_SIGNATURE_MAX_IMAGES = 1
+# The image proxy (imageproxy/): [IMG] pictures are fetched once by the forum, kept
+# in the default storage under FORUM_IMAGE_PROXY_FOLDER and served from /img/, so
+# readers' browsers never contact outside hosts (img-src stays 'self'). Off, an
+# [IMG] shows as a link. Timeouts are seconds; the read timeout bounds the whole
+# download. MARKUP_IMAGE_URL is the renderer's hook that writes the signed address.
+FORUM_IMAGE_PROXY = env_bool("FORUM_IMAGE_PROXY", True)
+FORUM_IMAGE_PROXY_MAX_BYTES = env_int(
+    "FORUM_IMAGE_PROXY_MAX_BYTES", 5 * 1024 * 1024, minimum=1
+)
+FORUM_IMAGE_PROXY_CONNECT_TIMEOUT = env_int(
+    "FORUM_IMAGE_PROXY_CONNECT_TIMEOUT", 5, minimum=1
+)
+FORUM_IMAGE_PROXY_READ_TIMEOUT = env_int(
+    "FORUM_IMAGE_PROXY_READ_TIMEOUT", 15, minimum=1
+)
+FORUM_IMAGE_PROXY_FOLDER = (
+    env_str("FORUM_IMAGE_PROXY_FOLDER", "image-proxy").strip("/ ") or "image-proxy"
+)
+# Addresses (or networks) fetched although they are not public. Not read from the
+# environment: the tests let their stand-in image host on 127.0.0.2 through.
+FORUM_IMAGE_PROXY_ALLOW_ADDRESSES: list[str] = []
+MARKUP_IMAGE_URL = "imageproxy.links.proxied_url"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Uploads (config/uploads.py): a body over UPLOAD_MAX_REQUEST_BYTES (a form's fields
 # and files together) is refused with a 413 page before any of it is read; each file

@@ -7,6 +7,7 @@ from django.views.static import serve
 
 from config.converters import RowIdConverter
 from forum.views import members
+from imageproxy.views import image_proxy
 
 register_converter(RowIdConverter, "id")
 
@@ -26,6 +27,8 @@ urlpatterns = [
     # Outside both namespaces: accounts links profiles (User.get_absolute_url) and
     # the renderer links @mentions by this name without knowing the forum draws it.
     path("members/<str:key>/", members.member_detail, name="member_detail"),
+    # [IMG] pictures through the forum (imageproxy/); the renderer writes these.
+    path("img/<str:signature>/<str:payload>/", image_proxy, name="image_proxy"),
     path("conversations/", include("conversations.urls")),
     path("", include("privacy.urls")),
     path("", include("forum.urls")),

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 
+from django.conf import settings
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 from markup import values
 from markup.parser import Node
@@ -27,6 +29,18 @@ _NO_LINKS = frozenset({"url", "email"})
 
 def _is_block(child: str | Node) -> bool:
     return not isinstance(child, str) and (child.is_block or child.has_block)
+
+
+def image_url(src: str) -> str | None:
+    """Where a page loads the [IMG] picture at ``src`` from.
+
+    The project names a function in the ``MARKUP_IMAGE_URL`` setting (its image
+    proxy's signed address, or ``None`` for a plain link); without one the picture
+    is loaded from ``src`` itself. A setting, not an import, keeps the renderer free
+    of the apps.
+    """
+    hook = getattr(settings, "MARKUP_IMAGE_URL", None)
+    return import_string(hook)(src) if hook else src
 
 
 def url_for(name: str, arg: int | str) -> str | None:
@@ -199,8 +213,16 @@ class HtmlWriter:
         src = values.web_url(node.inner, allow_bare_domain=False)
         if src is None:
             return False
+        shown = image_url(src)
+        if shown is None:
+            # No address to show it from (the proxy is off): a link to the picture,
+            # or its address as text inside a link already.
+            self.out.append(
+                link(src, escape(src), "bblink") if linkify else escape(src)
+            )
+            return None
         self.out.append(
-            f'<img src="{attr(src)}" alt="" loading="lazy" class="bbimage">'
+            f'<img src="{attr(shown)}" alt="" loading="lazy" class="bbimage">'
         )
         return None
 
