@@ -59,6 +59,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/fanout.py $(FANOUT_ARGS)
 	@# /search/ through HTTP (about 60 mixed searches) and the reply's index upkeep.
 	COLLOQUY_DEV_TOOLS=True $(BIN)/python bench/search.py $(SEARCH_ARGS)
+	@# Two nodes on Redis behind haproxy vs one node on local memory: CPU per
+	@# request of app, database, Redis and proxy. NODES_ARGS="--rounds 5".
+	COLLOQUY_DEV_TOOLS=True $(BIN)/python bench/nodes.py $(NODES_ARGS)
 
 # Backups: backups/<timestamp>/ holds a pg_dump (custom format) and a tar of the media
 # folder; restore loads one into an empty database. See README "Backups".
