@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from config.embedded_db import database_url
 from config.env import env_bool, env_int, env_list, env_str
 from config.logs import logging_config
+from config.media_storage import media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -223,8 +224,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static", ("bootstrap", xstatic.pkg.bootstrap.BASE_DIR)]
+# Uploads in MEDIA_ROOT, or in S3-compatible storage with MEDIA_STORAGE=s3
+# (config/media_storage.py reads the bucket's variables).
+_media = media_storage()
+MEDIA_STORAGE = _media.kind
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _media.storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -353,7 +358,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": [SELF],
         "style-src": [SELF],
         "style-src-attr": [UNSAFE_INLINE],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", *_media.origins],
         "font-src": [SELF],
         "connect-src": [SELF],
         "form-action": [SELF],

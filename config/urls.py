@@ -34,8 +34,9 @@ urlpatterns = [
     path("", include("forum.urls")),
 ]
 
-if settings.DEBUG or settings.SERVE_MEDIA:
+if settings.MEDIA_STORAGE == "filesystem" and (settings.DEBUG or settings.SERVE_MEDIA):
     # Uploaded avatars; behind a real proxy the operator serves /media/ directly.
+    # With MEDIA_STORAGE=s3 their URLs point at the bucket instead.
     urlpatterns += [
         path(
             f"{settings.MEDIA_URL.strip('/')}/<path:path>",

@@ -1,8 +1,9 @@
-"""``manage.py backup``: dump the database and the media folder (``make backup``)."""
+"""``manage.py backup``: dump the database and the media (``make backup``)."""
 
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -24,6 +25,11 @@ def current_database() -> Database:
     )
 
 
+def media_storage() -> Storage | None:
+    """The storage holding the media when it is not the MEDIA_ROOT folder."""
+    return storages["default"] if settings.MEDIA_STORAGE != "filesystem" else None
+
+
 class Command(BaseCommand):
     help = "Write backups/<timestamp>/ with a pg_dump of the database and the media."
 
@@ -40,6 +46,7 @@ class Command(BaseCommand):
                 database=current_database(),
                 media_root=Path(settings.MEDIA_ROOT),
                 output_dir=Path(output_dir),
+                media_storage=media_storage(),
             )
         except BackupError as error:
             raise CommandError(str(error)) from error

@@ -7,11 +7,14 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from ops.backups import BackupError, restore_backup
-from ops.management.commands.backup import current_database
+from ops.management.commands.backup import current_database, media_storage
 
 
 class Command(BaseCommand):
-    help = "Restore backups/<timestamp>/ into the (empty) database and MEDIA_ROOT."
+    help = (
+        "Restore backups/<timestamp>/ into the (empty) database and the media "
+        "storage (MEDIA_ROOT, or the bucket with MEDIA_STORAGE=s3)."
+    )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
@@ -34,6 +37,7 @@ class Command(BaseCommand):
                 database=database,
                 media_root=Path(settings.MEDIA_ROOT),
                 table_count=table_count,
+                media_storage=media_storage(),
             )
         except BackupError as error:
             raise CommandError(str(error)) from error
