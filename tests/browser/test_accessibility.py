@@ -8,6 +8,7 @@ nothing is fetched from the internet. Each variant (theme × width) seeds one sm
 forum and loads every page once per viewer in one browser context per viewer.
 """
 
+import re
 from pathlib import Path
 
 import axe_playwright_python
@@ -160,3 +161,164 @@ def test_main_pages_have_no_axe_violations(browser, live_server, viewport):
             found += violations_on(page, path)
         context.close()
     assert not found, "\n".join(found)
+
+
+def test_keyboard_skip_links_focus_ring_and_tap_targets(browser, live_server):
+    forum = seed_forum()
+    context = signed_in_context(
+        browser, live_server, forum["alice"], base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(forum["thread"].get_absolute_url())
+
+    # The first Tab reaches "Skip to content", shown on screen once focused.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    box = skip.bounding_box()
+    assert box["y"] >= 0 and box["height"] >= 24
+    # The second, "Skip to the reply box": from there the next Tab is in the box.
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the reply box")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#reply$"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.closest('.reply-box') !== null")
+
+    # A focus ring shows on the header's links, light and dark.
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        page.locator(".site-nav .navbar-brand").focus()
+        page.keyboard.press("Tab")  # keyboard focus, so :focus-visible applies
+        ring = page.evaluate(
+            "() => { const s = getComputedStyle(document.activeElement);"
+            " return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; }"
+        )
+        assert ring[0] == "solid" and ring[1] >= 2, ring
+        assert page.evaluate("!!document.activeElement.closest('.site-nav')")
+
+    # Each post is an article named by its number and author; permalinks are
+    # 24 px at least.
+    expect(
+        page.get_by_role("article", name="Post #2 by bob", exact=True)
+    ).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="Post #1 by alice")).to_have_count(
+        1
+    )
+    for permalink in page.locator("a.permalink").all():
+        box = permalink.bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24, box
+    context.close()
+
+
+FIRST_BODY = """() => new Promise((resolve) => {
+  new MutationObserver((changes, observer) => {
+    if (document.body) {
+      observer.disconnect();
+      resolve(document.documentElement.dataset.bsTheme);
+    }
+  }).observe(document, {childList: true, subtree: true});
+})"""
+# Recorded the moment <body> is parsed, before anything in it is drawn.
+THEME_AT_FIRST_BODY = f"window.__themeAtBody = ({FIRST_BODY})();"
+
+
+def test_theme_follows_the_system_and_the_toggle_without_a_flash(browser, live_server):
+    forum = seed_forum()
+    guest = browser.new_context(base_url=live_server.url, color_scheme="dark")
+    guest.add_init_script(THEME_AT_FIRST_BODY)
+    page = guest.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/")
+    # Auto, on a dark system: dark before the body is drawn.
+    assert page.evaluate("window.__themeAtBody") == "dark"
+    toggle = page.locator("#color-mode-button")
+    expect(toggle).to_contain_text("Auto")
+
+    # With htmx the page changes in place: no reload.
+    page.evaluate("window.__notReloaded = true")
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "light")
+    expect(toggle).to_contain_text("Light")
+    assert page.evaluate("window.__notReloaded") is True
+    # On reload the server writes light into the first HTML, on the system's dark.
+    response = page.reload()
+    assert re.search(r'<html [^>]*data-bs-theme="light"', response.text())
+    assert page.evaluate("window.__themeAtBody") == "light"
+    guest.close()
+
+    # A member's choice follows them to another browser; without JavaScript the
+    # toggle is a form post.
+    for javascript in (False, True):
+        context = signed_in_context(
+            browser,
+            live_server,
+            forum["alice"],
+            base_url=live_server.url,
+            java_script_enabled=javascript,
+        )
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(forum["board"].get_absolute_url())
+        expected = "dark" if javascript else "light"
+        if not javascript:
+            page.locator("#color-mode-button").click()  # auto → light
+            page.locator("#color-mode-button").click()  # light → dark
+            expect(page).to_have_url(re.compile(forum["board"].get_absolute_url()))
+            expected = "dark"
+        expect(page.locator("html")).to_have_attribute("data-bs-theme", expected)
+        context.close()
+    forum["alice"].refresh_from_db()
+    assert forum["alice"].color_mode == "dark"
+
+
+def test_a_board_shows_six_threads_on_a_phone_screen(browser, live_server):
+    forum = seed_forum()
+    for n in range(8):
+        make_thread(
+            board=forum["board"],
+            author=forum["alice"],
+            title=f"Which compost suits a raised bed, number {n}?",
+        )
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    page = context.new_page()
+    page.goto(forum["board"].get_absolute_url())
+    rows = page.locator(".thread-list .thread-row")
+    # The rows that fit on one screen, from the first row down.
+    heights = rows.evaluate_all(
+        """rows => {
+          const top = rows[0].getBoundingClientRect().top;
+          return rows.map(row => row.getBoundingClientRect())
+            .filter(box => box.bottom - top <= innerHeight)
+            .map(box => box.height);
+        }"""
+    )
+    assert len(heights) >= 6, heights
+    context.close()
+
+
+def test_admin_moderation_actions_work_on_a_phone(browser, live_server):
+    seed_forum()
+    staff = make_member("staffer", is_staff=True, is_superuser=True)
+    context = signed_in_context(
+        browser, live_server, staff, base_url=live_server.url, viewport=PHONE
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto("/admin/")
+    expect(page.locator("#site-name")).to_contain_text("Colloquy")
+    for url in ("/admin/forum/post/", "/admin/accounts/user/"):
+        page.goto(url)
+        menu = page.locator("#changelist .actions select[name=action]")
+        assert menu.bounding_box()["width"] >= 150, url
+        for field in page.locator("#changelist .actions input[type=text]").all():
+            assert field.bounding_box()["width"] >= 150, url
+    # Ban bob from the member list, on a phone.
+    page.locator("tr", has_text="bob").locator("input.action-select").check()
+    page.locator("select[name=action]").select_option("ban_members")
+    page.locator("#changelist .actions input[name=reason]").fill("Spam links")
+    page.locator("#changelist .actions button[type=submit]").click()
+    expect(page.locator(".messagelist")).to_contain_text("Banned 1 member(s).")
+    assert User.objects.get(username="bob").is_currently_banned
+    context.close()
