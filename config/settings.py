@@ -158,6 +158,26 @@ _db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 # A server that is down answers at once; one the network lost never does. Give up
 # after this many seconds, so the page says "back in a moment" (config/health.py).
 _db_options.setdefault("connect_timeout", 5)
+if env_str("DATABASE_REPLICA_URL").strip():
+    # A streaming standby that serves page reads (config/db_router.py): members
+    # who just wrote, transactions, writes, migrations and the worker use "default".
+    _replica = dj_database_url.parse(
+        env_str("DATABASE_REPLICA_URL").strip(),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+    _replica["OPTIONS"] = {**_db_options, **_replica.get("OPTIONS", {})}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+    # Before the session and the user are read, so their reads are routed too.
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "config.db_router.ReplicaMiddleware",
+    )
+# Seconds a member reads from the primary after a request of theirs wrote, so
+# they see what they wrote however far the replica lags (a signed cookie).
+DATABASE_REPLICA_PIN_SECONDS = env_int("DATABASE_REPLICA_PIN_SECONDS", 10, minimum=1)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One Redis for every node: the cache, sessions, rate limits, login failures and

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from django.db import connection
+from django.db import connections, router
 from django.db.models import Q
 
 from accounts.models import User
@@ -111,7 +111,8 @@ def _load(user: User | AnonymousUser) -> Access:
     else:
         audiences = ["guests"]
         sql, params = _rows_sql(for_member=False), []
-    with connection.cursor() as cursor:
+    # Through the router: a read replica, when there is one, serves page reads.
+    with connections[router.db_for_read(User)].cursor() as cursor:
         cursor.execute(sql, params)
         rows = [dict(zip(_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
     # Each audience's forum-wide row, then each board's: (audience, group) keys.

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -250,7 +250,8 @@ def for_viewer(user: User, post_ids: Sequence[int]) -> tuple[list[Reaction], dic
 
     Each reaction carries ``mine``: the ids among ``post_ids`` the viewer gave it.
     """
-    with connection.cursor() as cursor:
+    # Through the router: a read replica, when there is one, serves page reads.
+    with connections[router.db_for_read(Reaction)].cursor() as cursor:
         cursor.execute(_FOR_VIEWER, [user.pk, list(post_ids)])
         rows = cursor.fetchall()
     reactions = []

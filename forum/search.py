@@ -40,7 +40,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.contrib.postgres.search import SearchHeadline, SearchQuery
-from django.db import connection
+from django.db import connections, router
 from django.db.models import (
     DateTimeField,
     F,
@@ -315,7 +315,8 @@ def _ranked(user: User, criteria: Criteria, query: SearchQuery) -> Results:
         f" SELECT p.id, (SELECT count(*) FROM candidates) FROM ({ranked}) p"
         f" ORDER BY {order} LIMIT %s OFFSET %s"
     )
-    with connection.cursor() as cursor:
+    # Through the router: a read replica, when there is one, answers searches.
+    with connections[router.db_for_read(Post)].cursor() as cursor:
         cursor.execute(sql, [*params, *rank_params, PER_PAGE + 1, offset])
         rows = cursor.fetchall()
     ids = [row[0] for row in rows[:PER_PAGE]]
