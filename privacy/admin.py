@@ -4,9 +4,8 @@ The forum's ``MemberAdmin`` (forum/admin.py) is registered in place of the accou
 one; this app stands above the forum, so it subclasses that one in turn.
 """
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
@@ -56,20 +55,14 @@ class PrivacyMemberAdmin(MemberAdmin):
                     "opts": self.model._meta,
                 },
             )
-        done = 0
-        for member in members:
-            try:
-                erasure.erase_member(
-                    member=member, remove_posts=remove_posts, actor=request.user
-                )
-            except PermissionDenied as refusal:
-                self.message_user(
-                    request, f"{member.username}: {refusal}", messages.ERROR
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(request, f"Erased {done} account(s).", messages.SUCCESS)
+        self._each(
+            request,
+            members,
+            "Erased",
+            lambda member: erasure.erase_member(
+                member=member, remove_posts=remove_posts, actor=request.user
+            ),
+        )
         return None
 
 

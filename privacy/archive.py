@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -47,6 +47,19 @@ VERSION = 1
 
 def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _rows(queryset: QuerySet, **columns: str) -> list[dict[str, Any]]:
+    """Each row as {name: value} for ``columns`` (name=field path), in the
+    queryset's order, times as ISO 8601 text."""
+    fields = list(columns.values())
+    return [
+        {
+            name: _when(row[field]) if isinstance(row[field], datetime) else row[field]
+            for name, field in columns.items()
+        }
+        for row in queryset.values(*fields)
+    ]
 
 
 def member_data(member: User) -> dict[str, Any]:
@@ -104,53 +117,29 @@ def _profile(member: User) -> dict[str, Any]:
 
 
 def _threads(member: User) -> list[dict[str, Any]]:
-    rows = (
-        Thread.objects.filter(author=member)
-        .order_by("created_at", "pk")
-        .values("pk", "title", "board__name", "created_at", "is_deleted")
+    return _rows(
+        Thread.objects.filter(author=member).order_by("created_at", "pk"),
+        id="pk",
+        title="title",
+        board="board__name",
+        created_at="created_at",
+        deleted="is_deleted",
     )
-    return [
-        {
-            "id": row["pk"],
-            "title": row["title"],
-            "board": row["board__name"],
-            "created_at": _when(row["created_at"]),
-            "deleted": row["is_deleted"],
-        }
-        for row in rows
-    ]
 
 
 def _posts(member: User) -> list[dict[str, Any]]:
-    rows = (
-        Post.objects.filter(author=member)
-        .order_by("created_at", "pk")
-        .values(
-            "pk",
-            "thread_id",
-            "thread__title",
-            "position",
-            "body",
-            "created_at",
-            "edited_at",
-            "is_deleted",
-            "is_approved",
-        )
+    return _rows(
+        Post.objects.filter(author=member).order_by("created_at", "pk"),
+        id="pk",
+        thread_id="thread_id",
+        thread="thread__title",
+        position="position",
+        body="body",
+        created_at="created_at",
+        edited_at="edited_at",
+        deleted="is_deleted",
+        approved="is_approved",
     )
-    return [
-        {
-            "id": row["pk"],
-            "thread_id": row["thread_id"],
-            "thread": row["thread__title"],
-            "position": row["position"],
-            "body": row["body"],
-            "created_at": _when(row["created_at"]),
-            "edited_at": _when(row["edited_at"]),
-            "deleted": row["is_deleted"],
-            "approved": row["is_approved"],
-        }
-        for row in rows
-    ]
 
 
 def _conversations(member: User) -> list[dict[str, Any]]:
@@ -163,23 +152,19 @@ def _conversations(member: User) -> list[dict[str, Any]]:
     # their own of one they left.
     inside = [p.conversation_id for p in memberships if p.left_at is None]
     left = [p.conversation_id for p in memberships if p.left_at is not None]
-    messages = (
+    messages = _rows(
         Message.objects.filter(
             Q(conversation_id__in=inside) | Q(conversation_id__in=left, author=member)
-        )
-        .order_by("conversation_id", "position")
-        .values("conversation_id", "position", "author__username", "body", "created_at")
+        ).order_by("conversation_id", "position"),
+        conversation="conversation_id",
+        position="position",
+        author="author__username",
+        body="body",
+        created_at="created_at",
     )
     by_conversation: dict[int, list[dict[str, Any]]] = {}
-    for row in messages:
-        by_conversation.setdefault(row["conversation_id"], []).append(
-            {
-                "position": row["position"],
-                "author": row["author__username"],
-                "body": row["body"],
-                "created_at": _when(row["created_at"]),
-            }
-        )
+    for message in messages:
+        by_conversation.setdefault(message.pop("conversation"), []).append(message)
     return [
         {
             "id": p.conversation_id,
@@ -193,19 +178,12 @@ def _conversations(member: User) -> list[dict[str, Any]]:
 
 
 def _reactions(member: User) -> list[dict[str, Any]]:
-    rows = (
-        PostReaction.objects.filter(user=member)
-        .order_by("created_at", "pk")
-        .values("post_id", "reaction__name", "created_at")
+    return _rows(
+        PostReaction.objects.filter(user=member).order_by("created_at", "pk"),
+        post_id="post_id",
+        reaction="reaction__name",
+        created_at="created_at",
     )
-    return [
-        {
-            "post_id": row["post_id"],
-            "reaction": row["reaction__name"],
-            "created_at": _when(row["created_at"]),
-        }
-        for row in rows
-    ]
 
 
 def _settings(member: User) -> dict[str, Any]:
@@ -213,61 +191,39 @@ def _settings(member: User) -> dict[str, Any]:
     return {
         "auto_watch": preferences.auto_watch if preferences else None,
         "alert_kinds": preferences.alert_kinds if preferences else {},
-        "watched_threads": [
-            {
-                "thread_id": row["thread_id"],
-                "thread": row["thread__title"],
-                "email": row["email"],
-            }
-            for row in ThreadWatch.objects.filter(user=member)
-            .order_by("created_at", "pk")
-            .values("thread_id", "thread__title", "email")
-        ],
-        "watched_boards": [
-            {
-                "board": row["board__name"],
-                "notify": row["notify"],
-                "email": row["email"],
-            }
-            for row in BoardWatch.objects.filter(user=member)
-            .order_by("created_at", "pk")
-            .values("board__name", "notify", "email")
-        ],
+        "watched_threads": _rows(
+            ThreadWatch.objects.filter(user=member).order_by("created_at", "pk"),
+            thread_id="thread_id",
+            thread="thread__title",
+            email="email",
+        ),
+        "watched_boards": _rows(
+            BoardWatch.objects.filter(user=member).order_by("created_at", "pk"),
+            board="board__name",
+            notify="notify",
+            email="email",
+        ),
     }
 
 
 def _bookmarks(member: User) -> list[dict[str, Any]]:
-    rows = (
-        Bookmark.objects.filter(user=member)
-        .order_by("created_at", "pk")
-        .values("post_id", "note", "created_at")
+    return _rows(
+        Bookmark.objects.filter(user=member).order_by("created_at", "pk"),
+        post_id="post_id",
+        note="note",
+        created_at="created_at",
     )
-    return [
-        {
-            "post_id": r["post_id"],
-            "note": r["note"],
-            "created_at": _when(r["created_at"]),
-        }
-        for r in rows
-    ]
 
 
 def _drafts(member: User) -> list[dict[str, Any]]:
-    rows = (
-        Draft.objects.filter(user=member)
-        .order_by("updated_at", "pk")
-        .values("thread_id", "board_id", "title", "body", "updated_at")
+    return _rows(
+        Draft.objects.filter(user=member).order_by("updated_at", "pk"),
+        thread_id="thread_id",
+        board_id="board_id",
+        title="title",
+        body="body",
+        updated_at="updated_at",
     )
-    return [
-        {
-            "thread_id": r["thread_id"],
-            "board_id": r["board_id"],
-            "title": r["title"],
-            "body": r["body"],
-            "updated_at": _when(r["updated_at"]),
-        }
-        for r in rows
-    ]
 
 
 def login_record_filter(member: User) -> Q:
@@ -280,50 +236,42 @@ def login_record_filter(member: User) -> Q:
 
 
 def _addresses(member: User) -> dict[str, list[dict[str, Any]]]:
-    posts = (
-        Post.objects.filter(author=member, ip_address__isnull=False)
-        .order_by("created_at", "pk")
-        .values_list("pk", "ip_address", "created_at")
-    )
-    messages = (
-        Message.objects.filter(author=member, ip_address__isnull=False)
-        .order_by("created_at", "pk")
-        .values_list("pk", "ip_address", "created_at")
-    )
     logins = []
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
-        logins += [
-            {"address": ip, "at": _when(at), "record": model.__name__}
-            for ip, at in model.objects.filter(login_record_filter(member))
-            .order_by("attempt_time")
-            .values_list("ip_address", "attempt_time")
-        ]
+        logins += _rows(
+            model.objects.filter(login_record_filter(member)).order_by("attempt_time"),
+            address="ip_address",
+            at="attempt_time",
+        )
     return {
-        "posts": [
-            {"post_id": i, "address": ip, "at": _when(at)} for i, ip, at in posts
-        ],
-        "messages": [
-            {"message_id": i, "address": ip, "at": _when(at)} for i, ip, at in messages
-        ],
+        "posts": _rows(
+            Post.objects.filter(author=member, ip_address__isnull=False).order_by(
+                "created_at", "pk"
+            ),
+            post_id="pk",
+            address="ip_address",
+            at="created_at",
+        ),
+        "messages": _rows(
+            Message.objects.filter(author=member, ip_address__isnull=False).order_by(
+                "created_at", "pk"
+            ),
+            message_id="pk",
+            address="ip_address",
+            at="created_at",
+        ),
         "failed_logins": logins,
     }
 
 
 def _agreements(member: User) -> list[dict[str, Any]]:
-    rows = (
-        Agreement.objects.filter(user=member)
-        .order_by("agreed_at", "pk")
-        .values("document__kind", "document__version", "document__title", "agreed_at")
+    return _rows(
+        Agreement.objects.filter(user=member).order_by("agreed_at", "pk"),
+        document="document__kind",
+        version="document__version",
+        title="document__title",
+        agreed_at="agreed_at",
     )
-    return [
-        {
-            "document": r["document__kind"],
-            "version": r["document__version"],
-            "title": r["document__title"],
-            "agreed_at": _when(r["agreed_at"]),
-        }
-        for r in rows
-    ]
 
 
 def write_archive(member: User) -> bytes:

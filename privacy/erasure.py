@@ -37,7 +37,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import F, Func, Q, Value
+from django.db.models import F, Func, Q, QuerySet, Value
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
@@ -281,34 +281,29 @@ def _quote_pattern(old: User) -> re.Pattern[str]:
 
 def _neutralise_quotes(old: User) -> None:
     pattern = _quote_pattern(old)
-    quoting = Post.objects.filter(
+    posts = Post.objects.filter(
         Q(body__icontains=f"member: {old.pk}") | Q(body__icontains=old.username)
     ).exclude(author=old)
-    for post_id, body in quoting.values_list("pk", "body").iterator():
-        changed = pattern.sub(rf"\g<1>{DELETED_NAME}", body)
-        if changed != body:
-            Post.objects.filter(pk=post_id).update(
-                body=changed,
-                body_html=markup.render(changed, known_members=members_in_database),
-            )
-    for revision_id, body in (
-        PostRevision.objects.filter(body__icontains=old.username)
-        .values_list("pk", "body")
-        .iterator()
-    ):
-        changed = pattern.sub(rf"\g<1>{DELETED_NAME}", body)
-        if changed != body:
-            PostRevision.objects.filter(pk=revision_id).update(body=changed)
+    _rename_in(posts, pattern, rendered=True)
+    _rename_in(PostRevision.objects.filter(body__icontains=old.username), pattern)
     messages = Message.objects.filter(
         conversation__participants__user=old, body__icontains=old.username
     ).exclude(author=old)
-    for message_id, body in messages.values_list("pk", "body").iterator():
+    _rename_in(messages, pattern, rendered=True)
+
+
+def _rename_in(rows: QuerySet, pattern: re.Pattern[str], rendered: bool = False):
+    """Rewrite the quotes ``pattern`` finds in each row's body (and its HTML)."""
+    for pk, body in rows.values_list("pk", "body").iterator():
         changed = pattern.sub(rf"\g<1>{DELETED_NAME}", body)
-        if changed != body:
-            Message.objects.filter(pk=message_id).update(
-                body=changed,
-                body_html=markup.render(changed, known_members=members_in_database),
+        if changed == body:
+            continue
+        fields = {"body": changed}
+        if rendered:
+            fields["body_html"] = markup.render(
+                changed, known_members=members_in_database
             )
+        rows.model.objects.filter(pk=pk).update(**fields)
 
 
 def _forget_rows(old: User) -> None:

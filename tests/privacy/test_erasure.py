@@ -188,7 +188,7 @@ def test_staff_erase_from_the_user_admin_after_confirming(staff_client, member):
     assert member.erased_at is None
 
     response = staff_client.post(changelist, {**form, "confirm": "yes"}, follow=True)
-    assert "Erased 1 account(s)." in response.content.decode()
+    assert "Erased 1 member(s)." in response.content.decode()
     member.refresh_from_db()
     assert member.erased_at is not None
     action = ModerationAction.objects.get(action="erase_member")
