@@ -50,9 +50,10 @@ class Picture:
 
 def fetch(url: str, limits: Limits) -> Picture:
     """The picture at ``url``, or ``Refused`` saying why not."""
-    # Once connected, the whole answer (every hop of it) must arrive within the
-    # read timeout: a host dribbling a byte a second never ties up a worker.
-    deadline = time.monotonic() + limits.connect_timeout + limits.read_timeout
+    # Once the first connection is made, the whole answer (every hop of it) must
+    # arrive within the read timeout: a host dribbling a byte a second never ties
+    # up a worker.
+    deadline: list[float] = []
     for _hop in range(MAX_REDIRECTS + 1):
         target = vet(url, limits.exceptions)
         location, data = _get(target, limits, deadline)
@@ -108,14 +109,18 @@ def _dialer(address: str):
     return create_connection
 
 
-def _get(target: Target, limits: Limits, deadline: float) -> tuple[str | None, bytes]:
+def _get(
+    target: Target, limits: Limits, deadline: list[float]
+) -> tuple[str | None, bytes]:
     """One GET: the redirect's Location, or the body of a 200 within the limits."""
     kind = _VettedHTTPSConnection if target.scheme == "https" else _VettedHTTPConnection
     connection = kind(target, timeout=limits.connect_timeout)
     try:
         connection.connect()
         sock = connection.sock
-        sock.settimeout(_remaining(deadline))
+        if not deadline:
+            deadline.append(time.monotonic() + limits.read_timeout)
+        sock.settimeout(_remaining(deadline[0]))
         connection.request(
             "GET",
             target.path,
@@ -133,7 +138,7 @@ def _get(target: Target, limits: Limits, deadline: float) -> tuple[str | None, b
             return location, b""
         if response.status != 200:
             raise Refused(f"The image host answered {response.status}.")
-        return None, _read(response, sock, limits.max_bytes, deadline)
+        return None, _read(response, sock, limits.max_bytes, deadline[0])
     except TimeoutError:
         raise Refused("The image host took too long to answer.") from None
     except (OSError, http.client.HTTPException, ValueError):

@@ -23,7 +23,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from imageproxy.addresses import Refused, networks
-from imageproxy.fetch import Limits, fetch
+from imageproxy.fetch import MAX_REDIRECTS, Limits, fetch
 
 FAILURE_SECONDS = 300
 STORED_SECONDS = 24 * 60 * 60
@@ -66,8 +66,10 @@ def picture(url: str) -> Stored | Failed:
         read_timeout=settings.FORUM_IMAGE_PROXY_READ_TIMEOUT,
         exceptions=tuple(networks(settings.FORUM_IMAGE_PROXY_ALLOW_ADDRESSES)),
     )
-    # Held at most as long as a fetch may take, so a crashed fetcher frees it.
-    held_for = int(limits.connect_timeout + limits.read_timeout) + 5
+    # Held at most as long as a fetch may take (a connection per hop, then the
+    # read timeout for the whole answer), so a crashed fetcher frees it.
+    hops = MAX_REDIRECTS + 1
+    held_for = int(hops * limits.connect_timeout + limits.read_timeout) + 5
     if not cache.add(lock_key, 1, held_for):
         return Failed(503, "The picture is being fetched; try again shortly.")
     try:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 
 import markup
 from imageproxy.links import proxied_url
 from imageproxy.views import PLACEHOLDER
+from tests.factories import make_member, make_thread
 from tests.imageproxy.outside import HOST, outside, picture, proxy_settings
 
 __all__ = ["outside", "proxy_settings"]
@@ -217,3 +220,18 @@ def test_with_the_proxy_off_an_image_is_a_link_and_nothing_is_served(
     assert inside.count("<a ") == 1 and "<img" not in inside
     assert_placeholder(client.get(signed), 404, "No such image")
     assert outside.hits["/pic.png"] == 0
+
+
+def test_rerender_posts_moves_stored_pictures_behind_the_proxy(outside, settings):
+    url = outside.url("/pic.png")
+    source = f"[IMG]{url}[/IMG]"
+    settings.MARKUP_IMAGE_URL = None  # as rendered before the proxy existed
+    author = make_member(signature=source, signature_html=markup.render(source))
+    post = make_thread(author=author, body=source).posts.get()
+    assert f'src="{url}"' in post.body_html
+    settings.MARKUP_IMAGE_URL = "imageproxy.links.proxied_url"
+    call_command("rerender_posts", verbosity=0, stdout=io.StringIO())
+    post.refresh_from_db()
+    author.refresh_from_db()
+    for html in (post.body_html, author.signature_html):
+        assert re.findall(r'<img src="([^"]+)"', html) == [proxied_url(url)]
