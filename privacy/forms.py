@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
 
 from accounts.models import User
 from privacy import erasure
@@ -23,15 +25,21 @@ class AccountDeleteForm(forms.Form):
         widget=forms.RadioSelect,
     )
 
-    def __init__(self, *args, member: User, **kwargs) -> None:
+    def __init__(self, *args, request: HttpRequest, member: User, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.request = request
         self.member = member
         if not erasure.may_remove_posts():
             del self.fields["posts"]
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.member.check_password(password):
+        # Through the login backends: a wrong password counts as a failed login
+        # (django-axes), so this form is no way round the login lockout.
+        checked = authenticate(
+            self.request, username=self.member.get_username(), password=password
+        )
+        if checked is None or checked.pk != self.member.pk:
             raise forms.ValidationError("That is not your password.")
         return password
 

@@ -86,7 +86,9 @@ def account_delete(request: AuthedRequest) -> HttpResponse:
     """Confirm with the password, choose what happens to one's posts, delete."""
     member = request.user
     form = AccountDeleteForm(
-        request.POST if request.method == "POST" else None, member=member
+        request.POST if request.method == "POST" else None,
+        request=request,
+        member=member,
     )
     status = 200
     if form.is_valid():

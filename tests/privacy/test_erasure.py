@@ -43,6 +43,20 @@ def test_a_wrong_password_deletes_nothing(client, member):
     assert not DeletionRequest.objects.exists()
 
 
+def test_password_guesses_here_count_towards_the_login_lockout(client, member):
+    client.force_login(member)
+    guesses = [
+        client.post(DELETE_URL, {"password": f"guess {i}", "posts": "keep"})
+        for i in range(6)
+    ]
+    assert guesses[0].status_code == 400
+    assert guesses[-1].status_code == 429
+    right = client.post(DELETE_URL, {"password": PASSWORD, "posts": "keep"})
+    assert right.status_code == 429
+    member.refresh_from_db()
+    assert member.deletion_due_at is None
+
+
 def test_asking_waits_out_the_grace_period_with_a_banner_to_cancel(
     client, member, settings
 ):
