@@ -2,12 +2,15 @@
 the admin's action, and a scan of every column for what was personal."""
 
 import re
+import zipfile
 from datetime import timedelta
 
 import pytest
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -16,7 +19,8 @@ from django.utils import timezone
 from accounts.services import register_member, send_email_confirmation
 from forum.models import Board, ModerationAction, Post, Thread
 from privacy import erasure
-from privacy.models import DeletionRequest
+from privacy.models import DataExport, DeletionRequest
+from tests.accounts.conftest import png_bytes
 from tests.conftest import database_queue, run_worker  # noqa: F401 (fixture)
 from tests.factories import PASSWORD, make_member, make_posts, make_thread
 from tests.privacy.conftest import (
@@ -310,3 +314,22 @@ def test_nothing_personal_is_left_in_any_table(client, database_queue):  # noqa:
     assert Post.objects.filter(author=member, is_deleted=False).count() == 2
     assert Board.objects.get(pk=trace.thread.board_id).post_count == 3
     assert re.fullmatch(r"Deleted member \d+", User.objects.get(pk=member.pk).username)
+
+
+def test_the_avatar_is_in_the_download_and_gone_after_erasure(
+    client, member, django_capture_on_commit_callbacks
+):
+    member.avatar.save("lantern.png", ContentFile(png_bytes()), save=True)
+    stored = member.avatar.name
+    client.force_login(member)
+    client.post("/accounts/data/")
+    export = DataExport.objects.get(user=member)
+    with default_storage.open(export.archive) as archive_file:
+        names = zipfile.ZipFile(archive_file).namelist()
+    assert f"avatar/{stored.rsplit('/', 1)[-1]}" in names
+
+    with django_capture_on_commit_callbacks(execute=True):
+        erasure.erase_member(member=member)
+    assert not default_storage.exists(stored)
+    assert not default_storage.exists(export.archive)
+    assert not DataExport.objects.exists()
