@@ -14,6 +14,7 @@ concurrent first requests are told to come back (503) rather than fetch too.
 from __future__ import annotations
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from typing import IO
 
@@ -24,6 +25,8 @@ from django.core.files.storage import default_storage
 
 from imageproxy.addresses import Refused, networks
 from imageproxy.fetch import MAX_REDIRECTS, Limits, fetch
+
+logger = logging.getLogger(__name__)
 
 FAILURE_SECONDS = 300
 STORED_SECONDS = 24 * 60 * 60
@@ -49,6 +52,16 @@ class Failed:
 
 def picture(url: str) -> Stored | Failed:
     """The stored picture for ``url``, fetching it first if no one has yet."""
+    try:
+        return _picture(url)
+    except Exception:
+        # The storage (a disk, an S3 bucket) fails in ways of its own: the reader
+        # gets the placeholder, the log gets the traceback; nothing is remembered.
+        logger.exception("Image proxy storage failed for %s", url)
+        return Failed(502, "The picture store is unavailable.")
+
+
+def _picture(url: str) -> Stored | Failed:
     key = hashlib.sha256(url.encode()).hexdigest()
     name = f"{settings.FORUM_IMAGE_PROXY_FOLDER.strip('/')}/{key[:2]}/{key}"
     state_key, lock_key = f"imageproxy:{key}", f"imageproxy:{key}:lock"

@@ -235,3 +235,17 @@ def test_rerender_posts_moves_stored_pictures_behind_the_proxy(outside, settings
     author.refresh_from_db()
     for html in (post.body_html, author.signature_html):
         assert re.findall(r'<img src="([^"]+)"', html) == [proxied_url(url)]
+
+
+def test_a_storage_that_fails_gives_the_placeholder_not_an_error(
+    client, outside, settings, tmp_path
+):
+    # The media "folder" is a file: every save in it fails, as a full disk would.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    settings.MEDIA_ROOT = blocked
+    url = outside.url("/pic.png")
+    assert_placeholder(proxied(client, url), 502, "store is unavailable")
+    # Nothing was remembered: once the storage works, the picture is served.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    assert proxied(client, url).status_code == 200
