@@ -39,21 +39,36 @@ sys.path.insert(0, str(ROOT / "bench"))
 import run as bench_run  # noqa: E402 (bench/run.py, found by the path above)
 
 TICK = os.sysconf("SC_CLK_TCK")
-HAPROXY_CONFIG = """\
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    option forwardfor
-frontend forum
-    bind 127.0.0.1:{port}
-    default_backend nodes
-backend nodes
-    balance roundrobin
-    server one 127.0.0.1:{one}
-    server two 127.0.0.1:{two}
-"""
+
+
+def haproxy_config(
+    port: int, servers: dict[str, int], *, pinnable: bool = False
+) -> str:
+    """haproxy on ``port`` sending requests in turn to ``servers`` (name: port),
+    naming the one that answered in ``X-Node``. With ``pinnable``, a request with
+    ``X-Want-Node: <name>`` goes to that server (tests/ops/test_two_nodes.py)."""
+    lines = [
+        "defaults",
+        "    mode http",
+        "    timeout connect 5s",
+        "    timeout client 30s",
+        "    timeout server 30s",
+        "    option forwardfor",
+        "frontend forum",
+        f"    bind 127.0.0.1:{port}",
+        "    default_backend nodes",
+        "backend nodes",
+        "    balance roundrobin",
+        "    http-response set-header X-Node %[srv_name]",
+    ]
+    for name in servers if pinnable else ():
+        lines.append(
+            f"    use-server {name} if {{ req.hdr(x-want-node) -m str {name} }}"
+        )
+    lines += [f"    server {name} 127.0.0.1:{p}" for name, p in servers.items()]
+    return "\n".join(lines) + "\n"
+
+
 SETUPS = ("one node, local memory", "two nodes, Redis, haproxy")
 PARTS = ("app", "database", "redis", "proxy")
 
@@ -180,7 +195,7 @@ def start_haproxy(binary: str, nodes):
     with tempfile.TemporaryDirectory(prefix="colloquy-bench-haproxy-") as folder:
         config = Path(folder) / "haproxy.cfg"
         config.write_text(
-            HAPROXY_CONFIG.format(port=port, one=nodes[0].port, two=nodes[1].port)
+            haproxy_config(port, {"one": nodes[0].port, "two": nodes[1].port})
         )
         process = subprocess.Popen(
             [binary, "-db", "-f", str(config)],
@@ -228,20 +243,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        if f"\nPPid:\t{pid}\n" in status:
-            found.append(int(entry.name))
-    return found
-
-
 def cpu_now(connection, masters, proxy_pid, redis_pid) -> dict[str, float]:
     """CPU seconds so far of each part; backends and workers found afresh each time
     (a backend that ended between two readings loses its share)."""
@@ -251,7 +252,9 @@ def cpu_now(connection, masters, proxy_pid, redis_pid) -> dict[str, float]:
             "AND pid <> pg_backend_pid()"
         )
         backends = [pid for (pid,) in cursor.fetchall()]
-    app = [pid for master in masters for pid in (master, *children(master))]
+    app = [
+        pid for master in masters for pid in (master, *bench_run.child_statuses(master))
+    ]
     return {
         "app": sum(cpu_seconds(pid) for pid in app),
         "database": sum(cpu_seconds(pid) for pid in backends),

@@ -524,6 +524,15 @@ def wrk(url: str, seconds: int, connections: int, headers: list[str]) -> WrkResu
 def worker_rss_mb(master_pid: int) -> float:
     """The largest resident set of the master's workers, in MB."""
     largest = 0.0
+    for fields in child_statuses(master_pid).values():
+        kilobytes = int(fields.get("VmRSS", "0 kB").split()[0])
+        largest = max(largest, kilobytes / 1024)
+    return largest
+
+
+def child_statuses(parent_pid: int) -> dict[int, dict[str, str]]:
+    """The fields of /proc/<pid>/status of each child of ``parent_pid``, by pid."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -532,11 +541,9 @@ def worker_rss_mb(master_pid: int) -> float:
         except OSError:
             continue
         fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
-        if fields.get("PPid", "").strip() != str(master_pid):
-            continue
-        kilobytes = int(fields.get("VmRSS", "0 kB").split()[0])
-        largest = max(largest, kilobytes / 1024)
-    return largest
+        if fields.get("PPid", "").strip() == str(parent_pid):
+            found[int(entry.name)] = fields
+    return found
 
 
 def forget_session(cookie: str) -> None:

@@ -4,6 +4,7 @@ time, and a node dying anywhere in a flush neither loses nor doubles a count.
 The dying is done by failing the flush at the step where a node could die; the
 kill -9 of a whole node is in tests/ops/test_two_nodes.py."""
 
+import contextlib
 import threading
 
 import pytest
@@ -124,26 +125,38 @@ def test_a_node_dying_after_commit_but_before_cleanup_is_not_counted_twice(
     assert buffer.keys("colloquy:views:*") == []
 
 
-def test_one_node_flushes_at_a_time(buffer):
-    thread = make_thread()
-    record(thread, 2)
+@contextlib.contextmanager
+def held_by_another_connection(take_lock):
+    """Run ``take_lock()`` in a transaction of another thread; hold it for the block."""
     locked, release = threading.Event(), threading.Event()
 
-    def another_node_flushing():
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [viewcounts._FLUSH_LOCK])
+    def hold():
+        with transaction.atomic():
+            take_lock()
             locked.set()
             release.wait(10)
         connection.close()
 
-    other = threading.Thread(target=another_node_flushing)
-    other.start()
+    holder = threading.Thread(target=hold)
+    holder.start()
     assert locked.wait(10)
     try:
-        assert viewcounts.flush() == 0  # does not wait, does not write
+        yield
     finally:
         release.set()
-        other.join()
+        holder.join()
+
+
+def test_one_node_flushes_at_a_time(buffer):
+    thread = make_thread()
+    record(thread, 2)
+
+    def flush_lock():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [viewcounts._FLUSH_LOCK])
+
+    with held_by_another_connection(flush_lock):  # another node is flushing
+        assert viewcounts.flush() == 0  # does not wait, does not write
     assert views_of(thread) == 0
     assert buffer.hget(viewcounts.PENDING_KEY, str(thread.pk)) == b"2"
     assert viewcounts.flush() == 1
@@ -154,23 +167,12 @@ def test_a_locked_thread_row_keeps_its_views_in_redis(buffer):
     busy, idle = make_thread(), make_thread()
     record(busy, 2)
     record(idle, 1)
-    locked, release = threading.Event(), threading.Event()
 
     def reply_being_written():
-        with transaction.atomic():
-            Thread.objects.select_for_update().get(pk=busy.pk)
-            locked.set()
-            release.wait(10)
-        connection.close()
+        Thread.objects.select_for_update().get(pk=busy.pk)
 
-    writer = threading.Thread(target=reply_being_written)
-    writer.start()
-    assert locked.wait(10)
-    try:
+    with held_by_another_connection(reply_being_written):
         assert viewcounts.flush() == 1
-    finally:
-        release.set()
-        writer.join()
     assert (views_of(busy), views_of(idle)) == (0, 1)
     assert buffer.hget(viewcounts.PENDING_KEY, str(busy.pk)) == b"2"
     assert viewcounts.flush() == 1

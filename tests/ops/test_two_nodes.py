@@ -24,6 +24,7 @@ import redis
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
+from bench.nodes import haproxy_config
 from forum.models import Post, Thread
 from tests.factories import PASSWORD, make_member, make_thread
 from tests.ops.conftest import ROOT, VENV_BIN, free_port, project_env, server_url
@@ -33,25 +34,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 REDIS_DB = 13
 HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
-PROXY_CONFIG = """\
-defaults
-    mode http
-    timeout connect 5s
-    timeout client 30s
-    timeout server 30s
-    option forwardfor
-frontend forum
-    bind 127.0.0.1:{port}
-    default_backend nodes
-backend nodes
-    balance roundrobin
-    # A step that must land on a given node asks for it; the rest take turns.
-    use-server one if {{ req.hdr(x-want-node) -m str one }}
-    use-server two if {{ req.hdr(x-want-node) -m str two }}
-    http-response set-header X-Node %[srv_name]
-    server one 127.0.0.1:{one}
-    server two 127.0.0.1:{two}
-"""
 GUEST_SEARCHES = 3
 
 
@@ -188,13 +170,8 @@ def stack(transactional_db, tmp_path):
     gunicorn = [str(VENV_BIN / "gunicorn"), "-c", "config/gunicorn.py"]
     proxy_port = free_port()
     config = tmp_path / "haproxy.cfg"
-    config.write_text(
-        PROXY_CONFIG.format(
-            port=proxy_port,
-            one=nodes["one"]["env"]["PORT"],
-            two=nodes["two"]["env"]["PORT"],
-        )
-    )
+    ports = {name: int(node["env"]["PORT"]) for name, node in nodes.items()}
+    config.write_text(haproxy_config(proxy_port, ports, pinnable=True))
     proxy_log = tmp_path / "haproxy.log"
     started: list[subprocess.Popen] = []
     try:
