@@ -105,6 +105,34 @@ class ThreadForm(PreviewMixin, SubmissionTokenMixin):
     field_order = ["title", "body", "submission_token"]
 
 
+class DraftForm(forms.Form):
+    """A reply or new thread kept as typed (forum/drafts.py): never rendered, so
+    any text goes, but no longer than a post may be."""
+
+    title = forms.CharField(
+        max_length=ThreadForm.base_fields["title"].max_length,
+        required=False,
+        strip=False,
+        error_messages={
+            "max_length": "Keep the title under %(limit_value)d characters."
+        },
+    )
+    body = forms.CharField(
+        max_length=markup.MAX_BODY_LENGTH,
+        required=False,
+        strip=False,
+        error_messages={
+            "max_length": (
+                "This draft is %(show_value)d characters long; a post may have "
+                "%(limit_value)d."
+            )
+        },
+    )
+
+    def clean_body(self) -> str:
+        return markup.clean_text(self.cleaned_data["body"])
+
+
 class EditPostForm(PreviewMixin, forms.Form):
     """Edit a post's text; the thread's title too when the editor may rename it."""
 
@@ -127,6 +155,16 @@ class DeletePostForm(forms.Form):
         max_length=255,
         required=False,
         help_text="Shown to moderators, and to the author.",
+    )
+
+
+class DeleteThreadForm(forms.Form):
+    reason = forms.CharField(
+        max_length=255,
+        help_text="Recorded in the moderation log and sent to the author.",
+        error_messages={
+            "required": "Give a reason: the author is told why their thread went."
+        },
     )
 
 

@@ -17,7 +17,7 @@ from accounts import ratelimit
 from accounts.mentions import members_in_database
 from accounts.models import User
 from accounts.services import move_post_count
-from forum import alert_tasks, alerts, permissions, reactions, watching
+from forum import alert_tasks, alerts, drafts, permissions, reactions, watching
 from forum.models import (
     Board,
     ModerationAction,
@@ -154,6 +154,7 @@ def start_thread(
         _count_new_thread(thread, post)
         alert_tasks.queue_fan_out(post)
     watching.auto_watch(user=author, thread=thread)
+    drafts.discard_draft(user=author, board=board)
     thread.refresh_from_db()
     return thread
 
@@ -212,6 +213,7 @@ def post_reply(
         # thread watched by thousands costs this request one queued row.
         alert_tasks.queue_fan_out(post)
     watching.auto_watch(user=author, thread=thread)
+    drafts.discard_draft(user=author, thread=thread)
     return post
 
 

@@ -13,6 +13,7 @@ from forum.views import (
     whatsnew,
 )
 from forum.views import discovery as discovery_views
+from forum.views import drafts as draft_views
 from forum.views import members as member_views
 from forum.views import reactions as reaction_views
 from forum.views import search as search_views
@@ -24,6 +25,7 @@ urlpatterns = [
     path("search/", search_views.search, name="search"),
     path("boards/<slug:slug>/", reading.board_detail, name="board_detail"),
     path("boards/<slug:slug>/new-thread/", posting.thread_create, name="thread_create"),
+    path("boards/<slug:slug>/draft/", draft_views.board_draft, name="board_draft"),
     # Actions live under /threads/<id>/…, pages under /threads/<id>-<slug>/, so no
     # title can produce a slug that collides with an action.
     path(
@@ -33,6 +35,9 @@ urlpatterns = [
     ),
     path("threads/<id:thread_id>/", reading.thread_detail, name="thread_detail_bare"),
     path("threads/<id:thread_id>/reply/", posting.reply, name="reply"),
+    path(
+        "threads/<id:thread_id>/draft/", draft_views.thread_draft, name="thread_draft"
+    ),
     path("threads/<id:thread_id>/quotes/", posting.quotes, name="quotes"),
     path(
         "threads/<id:thread_id>/moderate/",
@@ -40,6 +45,11 @@ urlpatterns = [
         name="thread_moderate",
     ),
     path("threads/<id:thread_id>/move/", moderation.thread_move, name="thread_move"),
+    path(
+        "threads/<id:thread_id>/delete/",
+        moderation.thread_delete,
+        name="thread_delete",
+    ),
     path(
         "threads/<id:thread_id>/unread/", readstate.thread_unread, name="thread_unread"
     ),
