@@ -53,6 +53,13 @@ def _page_url(conversation, page: int) -> str:
     return url if page == 1 else f"{url}?page={page}"
 
 
+def _banned(request: AuthedRequest, heading: str) -> HttpResponse:
+    """A banned member opening a writing page: the ban notice, no editor."""
+    return render(
+        request, "forum/posting_banned.html", {"heading": heading}, status=403
+    )
+
+
 def _refusal(user) -> str:
     try:
         services.refuse_unless_writer(user)
@@ -83,6 +90,8 @@ def conversation_list(request: AuthedRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def conversation_create(request: AuthedRequest) -> HttpResponse:
+    if request.user.is_currently_banned:
+        return _banned(request, "Start a conversation")
     to = request.GET.get("to", "")[:150].replace("\x00", "")
     form = ConversationForm(
         request.POST if request.method == "POST" else None,
@@ -202,6 +211,8 @@ def message_detail(request: AuthedRequest, message_id: int) -> HttpResponse:
 def conversation_reply(request: AuthedRequest, conversation_id: int) -> HttpResponse:
     participant = _participant(request, conversation_id)
     conversation = participant.conversation
+    if request.user.is_currently_banned:
+        return _banned(request, "Reply")
     if request.method == "POST":
         form = MessageForm(request.POST)
     else:
@@ -254,6 +265,8 @@ def conversation_reply(request: AuthedRequest, conversation_id: int) -> HttpResp
 @require_http_methods(["GET", "POST"])
 def message_edit(request: AuthedRequest, message_id: int) -> HttpResponse:
     message, participant = _message(request, message_id)
+    if request.user.is_currently_banned:
+        return _banned(request, "Edit your message")
     if not permissions.can_edit_message(request.user, message):
         raise PermissionDenied("You may edit only your own messages.")
     form = EditMessageForm(

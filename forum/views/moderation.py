@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.http import AuthedRequest
 from accounts.models import User
 from forum import moderation, permissions, services
-from forum.forms import DeleteSpammerForm, MoveThreadForm
+from forum.forms import DeleteSpammerForm, DeleteThreadForm, MoveThreadForm
 from forum.models import Post, Thread
 
 DONE = {
@@ -45,6 +45,30 @@ def thread_moderate(request: AuthedRequest, thread_id: int) -> HttpResponse:
     services.moderate_thread(thread=thread, moderator=request.user, action=action)
     messages.success(request, DONE[action])
     return redirect(thread)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def thread_delete(request: AuthedRequest, thread_id: int) -> HttpResponse:
+    """Moderators delete a thread after confirming, with a reason for the log and
+    the author's alert."""
+    thread = _moderated_thread(request, thread_id)
+    if thread.is_deleted:
+        messages.info(request, "This thread is already deleted.")
+        return redirect(thread)
+    form = DeleteThreadForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        services.delete_thread(
+            thread=thread, moderator=request.user, reason=form.cleaned_data["reason"]
+        )
+        messages.success(request, DONE["delete"])
+        return redirect(thread)
+    return render(
+        request,
+        "forum/thread_delete.html",
+        {"thread": thread, "board": thread.board, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -3,27 +3,33 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.response import TemplateResponse
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import ratelimit
 from accounts.http import AuthedRequest, client_ip
 from accounts.models import User
-from forum import permissions, quoting, services
+from forum import drafts, permissions, quoting, services
 from forum.forms import DeletePostForm, EditPostForm, ReplyForm, ThreadForm
 from forum.models import Board, Post, Thread
+from forum.views import reading
 
 
 def _wants_preview(request: HttpRequest) -> bool:
     return request.method == "POST" and "preview" in request.POST
 
 
-def _thread_for(request: HttpRequest, thread_id: int) -> Thread:
-    thread = get_object_or_404(
-        Thread.objects.select_related("board__category", "board__parent"), pk=thread_id
-    )
+def _thread_for(
+    request: HttpRequest, thread_id: int, *, with_draft: bool = False
+) -> Thread:
+    threads = Thread.objects.select_related("board__category", "board__parent")
+    if with_draft:  # the member's draft rides on the thread's query
+        threads = drafts.with_draft(threads, request.user, place="thread")
+    thread = get_object_or_404(threads, pk=thread_id)
     if not permissions.can_view_thread(request.user, thread):
         raise Http404("No such thread.")
     return thread
@@ -56,10 +62,21 @@ def _quoted_posts(request: HttpRequest, thread: Thread) -> list[Post]:
 @require_http_methods(["GET", "POST"])
 def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
     board = get_object_or_404(
-        Board.objects.visible_to(request.user).select_related("category"), slug=slug
+        drafts.with_draft(
+            Board.objects.visible_to(request.user).select_related("category"),
+            request.user,
+            place="board",
+        ),
+        slug=slug,
     )
-    form = ThreadForm(request.POST if request.method == "POST" else None)
     allowed = permissions.can_start_thread(request.user, board)
+    if not allowed and request.user.is_currently_banned:
+        return _banned(request, "Post a new thread")
+    draft = {"title": board.draft_title or "", "body": board.draft_body or ""}
+    form = ThreadForm(
+        request.POST if request.method == "POST" else None,
+        initial=draft if any(draft.values()) else None,
+    )
     status = 200 if allowed else 403
     preview = ""
     if not allowed:
@@ -86,7 +103,7 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "forum/thread_form.html",
-        {"board": board, "form": form, "preview": preview},
+        {"board": board, "form": form, "preview": preview, "allowed": allowed},
         status=status,
     )
 
@@ -94,15 +111,17 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
-    thread = _thread_for(request, thread_id)
+    thread = _thread_for(request, thread_id, with_draft=True)
+    allowed = permissions.can_reply(request.user, thread)
+    if not allowed and request.user.is_currently_banned:
+        return _banned(request, "Reply")
     if request.method == "POST":
         form = ReplyForm(request.POST)
     else:
-        quoted = _quoted_posts(request, thread)
-        form = ReplyForm(
-            initial={"body": quoting.quote_posts(quoted)} if quoted else None
-        )
-    allowed = permissions.can_reply(request.user, thread)
+        # The member's draft first, then the posts they chose to quote.
+        quoted = quoting.quote_posts(_quoted_posts(request, thread))
+        body = "\n".join(text for text in (thread.draft_body, quoted) if text)
+        form = ReplyForm(initial={"body": body} if body else None)
     status = 200 if allowed else 403
     preview = ""
     if not allowed:
@@ -125,12 +144,44 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
             form.add_error(None, str(refusal))  # the typed reply stays in the form
             status = 429
         else:
+            if request.htmx:
+                # The permalink, not the page's own address plus an anchor: the
+                # browser would only scroll, without loading the new post.
+                return HttpResponseClientRedirect(post.get_absolute_url())
             return redirect(post.get_thread_url())
+    if allowed and request.POST.get("quick") and not preview:
+        # From the thread page's reply box: the error goes where the box is.
+        return _quick_reply_again(
+            request, thread, form, 422 if status == 200 else status
+        )
+    context = {"thread": thread, "board": thread.board, "form": form}
+    context.update(preview=preview, allowed=allowed)
+    return render(request, "forum/reply_form.html", context, status=status)
+
+
+def _quick_reply_again(
+    request: AuthedRequest, thread: Thread, form: ReplyForm, status: int
+) -> HttpResponse:
+    """The thread page's reply box with its error and what was typed: the box
+    alone for htmx, else the thread's last page around it."""
+    if request.htmx:
+        return render(
+            request,
+            "forum/_quick_reply.html",
+            {"thread": thread, "form": form},
+            status=status,
+        )
+    page = {"page": thread.page_count} if thread.page_count > 1 else {}
+    request.GET = QueryDict(urlencode(page))
+    response = reading.thread_detail(request, thread.pk, thread.slug, reply_form=form)
+    response.status_code = status
+    return response
+
+
+def _banned(request: AuthedRequest, heading: str) -> HttpResponse:
+    """A banned member opening a posting page: the ban notice, no editor."""
     return render(
-        request,
-        "forum/reply_form.html",
-        {"thread": thread, "board": thread.board, "form": form, "preview": preview},
-        status=status,
+        request, "forum/posting_banned.html", {"heading": heading}, status=403
     )
 
 
@@ -159,6 +210,8 @@ def preview(request: AuthedRequest) -> HttpResponse:
 def post_edit(request: AuthedRequest, post_id: int) -> HttpResponse:
     post = _post_for(request, post_id)
     thread = post.thread
+    if request.user.is_currently_banned and post.author_id == request.user.pk:
+        return _banned(request, "Edit your post")
     if not permissions.can_edit_post(request.user, post):
         raise PermissionDenied("You may not edit this post.")
     can_rename = post.position == 1 and permissions.can_rename_thread(

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from forum import cache as fragment_cache
 from forum import (
     discovery,
+    drafts,
     online,
     permissions,
     readstate,
@@ -120,7 +121,12 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpResponse:
+def thread_detail(
+    request: HttpRequest, thread_id: int, slug: str = "", *, reply_form=None
+) -> HttpResponse:
+    """``reply_form``: a quick reply sent back with its error (views/posting.py)."""
+    # The viewer's draft reply rides on the thread's query (none for guests).
+    threads = drafts.with_draft(Thread.objects.all(), request.user, place="thread")
     thread = get_object_or_404(
         # The viewer's read position, floor and bookmarks ride on the same query.
         readstate.with_read_state(
@@ -128,7 +134,7 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
             watching.with_watch_state(
                 # And the opening post's text, for the page's meta description.
                 discovery.with_opening(
-                    Thread.objects.select_related(
+                    threads.select_related(
                         "board__category", "board__parent", "author"
                     ).with_held_for(request.user)
                 ),
@@ -179,7 +185,7 @@ def thread_detail(request: HttpRequest, thread_id: int, slug: str = "") -> HttpR
             "page": PageWindow(page, thread.page_count),
             "can_reply": can_reply,
             "is_moderator": is_moderator,
-            "form": ReplyForm() if can_reply else None,
+            "form": reply_form or _reply_form(thread, can_reply),
         },
     )
 
@@ -189,3 +195,10 @@ def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
     if not permissions.can_view_post(request.user, post):
         raise Http404("No such post.")
     return redirect(post.get_thread_url())
+
+
+def _reply_form(thread: Thread, can_reply: bool) -> ReplyForm | None:
+    if not can_reply:
+        return None
+    draft = getattr(thread, "draft_body", None)
+    return ReplyForm(initial={"body": draft}) if draft else ReplyForm()

@@ -1,6 +1,10 @@
 /* Colloquy editor: a BBCode toolbar over post textareas, reply-with-quote into the
-   quick reply box at the caret, and multi-quote. Everything here is an enhancement:
-   without JavaScript the Reply links open the reply page with the quote filled in. */
+   quick reply box at the caret, multi-quote with a bar that floats while quotes are
+   picked, previews scrolled into view, the quick reply's errors swapped in place,
+   and long quotes folded to their first lines. Everything here is an enhancement:
+   without JavaScript the Reply links open the reply page with the quote filled in,
+   the quick reply shows the thread page again with its error, and a long quote is
+   a <details> that opens on a click. */
 (function () {
   "use strict";
 
@@ -61,15 +65,74 @@
     textarea.parentNode.insertBefore(bar, textarea);
   }
 
-  document.querySelectorAll("form[data-editor] textarea[name=body]").forEach(buildToolbar);
+  function buildToolbars(root) {
+    root.querySelectorAll("form[data-editor] textarea[name=body]").forEach(function (textarea) {
+      var before = textarea.previousElementSibling;
+      if (!before || !before.classList.contains("editor-toolbar")) buildToolbar(textarea);
+    });
+  }
+
+  // Long quotes: open, but cut to their first lines, faded, above "Click to expand…".
+  function foldQuotes(root) {
+    root.querySelectorAll("details.bbquote-fold:not([data-folded])").forEach(function (fold) {
+      var body = fold.querySelector(":scope > .bbquote-body");
+      if (!body) return;
+      fold.dataset.folded = "";
+      fold.open = true;
+      fold.classList.add("is-folded");
+      var expand = document.createElement("button");
+      expand.type = "button";
+      expand.className = "bbquote-expand";
+      expand.textContent = "Click to expand…";
+      expand.setAttribute("aria-expanded", "false");
+      expand.addEventListener("click", function () {
+        fold.classList.remove("is-folded");
+        expand.remove();
+      });
+      fold.appendChild(expand);
+    });
+  }
+
+  buildToolbars(document);
+  foldQuotes(document);
+
+  // htmx swaps an error, a preview or a draft's status in: 422 (a quick reply
+  // refused) and a draft refused are answers to show, not failures to drop.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    var target = event.detail.target;
+    var inEditor = target && target.closest && (target.closest(".editor") || target.classList.contains("editor"));
+    if (inEditor && [400, 403, 422, 429].indexOf(status) !== -1) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.target;
+    buildToolbars(document);
+    foldQuotes(target);
+    if (target.classList.contains("preview-box") && target.children.length) {
+      target.scrollIntoView({ block: "nearest" });
+    }
+    var error = target.querySelector && target.querySelector(".is-invalid, .alert");
+    if (error && target.closest(".reply-box")) error.scrollIntoView({ block: "center" });
+  });
 
   var posts = document.querySelector(".posts[data-quotes-url]");
-  var box = document.querySelector(".reply-box textarea[name=body]");
-  if (!posts || !box) return;
+  function replyBox() { return document.querySelector(".reply-box textarea[name=body]"); }
+  if (!posts || !replyBox()) return;
 
   var quotesUrl = posts.dataset.quotesUrl;
   var storageKey = "colloquy-multiquote-" + posts.dataset.threadId;
-  var insertButton = document.querySelector(".reply-box .js-insert-quotes");
+  // A bar fixed at the foot of the window while quotes are picked.
+  var bar = document.createElement("div");
+  bar.className = "multiquote-bar";
+  bar.hidden = true;
+  var insertButton = document.createElement("button");
+  insertButton.type = "button";
+  insertButton.className = "btn btn-primary shadow js-insert-quotes";
+  bar.appendChild(insertButton);
+  document.body.appendChild(bar);
 
   function fetchQuotes(ids) {
     var query = ids.map(function (id) { return "quote=" + encodeURIComponent(id); }).join("&");
@@ -81,6 +144,7 @@
 
   function insertQuotes(ids, fallbackUrl) {
     return fetchQuotes(ids).then(function (text) {
+      var box = replyBox();
       var value = box.value;
       var lead = value && !/\n$/.test(value.slice(0, box.selectionStart)) ? "\n" : "";
       insertAtCaret(box, lead + text, "");
@@ -103,10 +167,8 @@
       button.classList.toggle("active", on);
       button.textContent = on ? "− Quote" : "+ Quote";
     });
-    if (insertButton) {
-      insertButton.hidden = ids.length === 0;
-      insertButton.textContent = "Insert quotes (" + ids.length + ")";
-    }
+    bar.hidden = ids.length === 0;
+    insertButton.textContent = "Insert quotes (" + ids.length + ")";
   }
 
   document.querySelectorAll(".js-multiquote").forEach(function (button) { button.hidden = false; });
