@@ -101,6 +101,8 @@ if env_str("LOG_FORMAT").strip().lower() == "json":
                 "stream": "ext://sys.stdout",
             },
         },
+        # Django's LOGGING takes the root logger over once the app is loaded.
+        "root": {"handlers": ["error"], "level": "INFO"},
         "loggers": {
             "gunicorn.error": {
                 "handlers": ["error"],

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Container entry point: wait for PostgreSQL, apply migrations, then serve with
-# gunicorn. The test suite runs this same script outside Docker
-# (tests/ops/test_production.py), so it only relies on python and gunicorn on PATH.
+# Container entry point: wait for PostgreSQL, apply migrations (unless
+# MIGRATE_ON_START=false), then serve with gunicorn. The test suite runs this same
+# script outside Docker (tests/ops/test_production.py, tests/ops/test_stack.py), so
+# it only relies on python and gunicorn on PATH.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -12,7 +13,11 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 python docker/wait_for_db.py
-python manage.py migrate --noinput
+# docker compose migrates once in its migrate service and sets this to false, so
+# web replicas started together never race to apply the same migration.
+if [ "${MIGRATE_ON_START:-true}" != "false" ]; then
+    python manage.py migrate --noinput
+fi
 
 # Extra arguments (for example "--check-config") go to gunicorn.
 exec gunicorn --config config/gunicorn.py "$@" config.wsgi:application
