@@ -48,6 +48,9 @@ def test_every_service_has_a_health_check_or_a_reason():
         "docker/healthcheck.py",
     ]
     assert "/readyz" in (ROOT / "docker" / "healthcheck.py").read_text()
+    worker = SERVICES["worker"]["healthcheck"]["test"]
+    assert worker == ["CMD", "python", "manage.py", "worker_health"]
+    assert (ROOT / "ops" / "management" / "commands" / "worker_health.py").is_file()
 
 
 def test_a_service_waits_only_for_what_can_say_it_is_ready():
