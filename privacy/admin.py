@@ -80,3 +80,8 @@ class DataExportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # A row deleted here would leave its archive in storage; the daily
+        # upkeep deletes both when the link expires.
+        return False

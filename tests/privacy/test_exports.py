@@ -185,3 +185,17 @@ def test_the_daily_upkeep_is_queued_once(database_queue):  # noqa: F811
         DBTaskResult.objects.filter(task_path__endswith="privacy_upkeep_daily").count()
         == 1
     )
+
+
+def test_staff_see_requests_in_the_admin_but_never_the_archive(staff_client, member):
+    export = DataExport.objects.create(user=member, status=DataExport.Status.READY)
+    listing = staff_client.get("/admin/privacy/dataexport/")
+    assert listing.status_code == 200
+    assert member.username in listing.content.decode()
+    assert (
+        staff_client.post(
+            f"/admin/privacy/dataexport/{export.pk}/delete/", {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert DataExport.objects.filter(pk=export.pk).exists()
