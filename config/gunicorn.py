@@ -20,11 +20,11 @@ operator tunes comes from the environment:
   emptied on start), so one scrape of /metrics adds up every worker.
 
 Slow clients: gunicorn's threads read a request themselves, so a client that
-trickles its headers holds a thread until ``timeout``. In production gunicorn sits
-behind nginx (docker/nginx/), which reads every request whole, and answers, before
-passing them on over the private network: the threads here only ever wait on
-Django. ``timeout`` stays below nginx's ``proxy_read_timeout`` so a stuck worker is
-restarted before nginx gives up on it.
+trickles its headers holds a thread for as long as it trickles. In production
+gunicorn sits behind nginx (docker/nginx/), which reads every request whole, and
+answers, before passing them on over the private network: the threads here only
+wait on Django. ``timeout`` (30 s) stays just below nginx's
+``proxy_read_timeout`` (35 s).
 """
 
 import os
