@@ -168,6 +168,10 @@ def erase_member(
         _remove_posts(member)
     _leave_conversations(member)
     member = User.objects.select_for_update().get(pk=member.pk)
+    if member.erased_at is not None:
+        # The daily upkeep and the task queued for the day ran at once; the
+        # removals above repeat harmlessly (a deleted post stays deleted).
+        return member
     _neutralise_quotes(old)
     _forget_rows(old)
     avatar = member.avatar.name if member.avatar else ""
