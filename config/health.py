@@ -29,6 +29,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views import defaults
 
+from config.metrics import metrics_response
+
 logger = logging.getLogger("colloquy.health")
 
 RETRY_AFTER_SECONDS = 15
@@ -128,19 +130,29 @@ def _json(payload: dict, status: int) -> HttpResponse:
     return response
 
 
+def healthz(request: HttpRequest) -> HttpResponse:
+    return _json({"status": "ok"}, 200)
+
+
+def readyz(request: HttpRequest) -> HttpResponse:
+    ready, results = readiness()
+    return _json(
+        {"status": "ok" if ready else "unavailable", "checks": results},
+        200 if ready else 503,
+    )
+
+
+# Paths answered before any other middleware, and what answers them.
+ENDPOINTS = {"/healthz": healthz, "/readyz": readyz, "/metrics": metrics_response}
+
+
 class HealthMiddleware:
-    """Answers /healthz and /readyz before any other middleware runs."""
+    """Answers /healthz, /readyz and /metrics before any other middleware runs."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == "/healthz":
-            return _json({"status": "ok"}, 200)
-        if request.path == "/readyz":
-            ready, results = readiness()
-            return _json(
-                {"status": "ok" if ready else "unavailable", "checks": results},
-                200 if ready else 503,
-            )
+        if endpoint := ENDPOINTS.get(request.path):
+            return endpoint(request)
         return self.get_response(request)

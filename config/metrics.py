@@ -8,7 +8,8 @@ Prometheus scrapes, never on a page.
 
 The endpoint is not public: ``/metrics`` answers 404 unless ``METRICS_TOKEN`` is set,
 and then only to ``Authorization: Bearer <token>``. Like the health probes it is
-answered before the HTTPS redirect and the host check, so Prometheus can scrape
+answered before the HTTPS redirect and the host check (config.health's
+middleware answers it), so Prometheus can scrape
 ``http://web:8000/metrics`` inside the compose network. Under gunicorn each worker is
 a process of its own; config/gunicorn.py points ``PROMETHEUS_MULTIPROC_DIR`` at a
 folder they share, and a scrape adds up what every worker counted.
@@ -155,15 +156,3 @@ def metrics_response(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(render_metrics(), content_type=CONTENT_TYPE_LATEST)
     response["Cache-Control"] = "no-store"
     return response
-
-
-class MetricsEndpointMiddleware:
-    """Answers /metrics before the HTTPS redirect, the host check and sessions."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path == "/metrics":
-            return metrics_response(request)
-        return self.get_response(request)

@@ -69,7 +69,6 @@ MIDDLEWARE = [
     # /healthz, /readyz and /metrics answer before the HTTPS redirect, the host
     # check, sessions and CSRF (config/health.py, config/metrics.py).
     "config.health.HealthMiddleware",
-    "config.metrics.MetricsEndpointMiddleware",
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
