@@ -51,6 +51,8 @@ def test_react_quote_mail_and_come_back(
         "Mine is polycarbonate, it never breaks."
     )
     as_alice.get_by_role("button", name="Post reply").click()
+    # The quick reply posts through htmx: wait for the page to reach the post.
+    expect(as_alice).to_have_url(re.compile(r"#post-\d+$"))
     alices_post = thread.posts.get(position=2)
     expect(as_alice.locator(f"#post-{alices_post.pk}")).to_be_visible()
 
