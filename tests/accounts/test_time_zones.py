@@ -82,16 +82,19 @@ def test_a_member_picks_a_zone_and_every_page_shows_their_dates_in_it(
     assert '<meta name="colloquy-time-zone" content="UTC">' in html
 
 
-@pytest.mark.parametrize(
-    "name", ["Mars/Olympus_Mons", "Europe/../../etc/passwd", "<b>UTC</b>", "x" * 5000]
-)
-def test_a_zone_not_on_the_list_is_refused_with_a_message(client, member, name):
+def test_a_zone_not_on_the_list_is_refused_with_a_message(client, member):
     client.force_login(member)
-    response = client.post(EDIT_URL, profile_data(time_zone=name, location="Kept"))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Choose a time zone from the list." in html
-    assert 'value="Kept"' in html
+    for name in [
+        "Mars/Olympus_Mons",
+        "Europe/../../etc/passwd",
+        "<b>UTC</b>",
+        "x" * 5000,
+    ]:
+        response = client.post(EDIT_URL, profile_data(time_zone=name, location="Kept"))
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Choose a time zone from the list." in html
+        assert 'value="Kept"' in html
     member.refresh_from_db()
     assert member.time_zone == "" and member.location == ""
 
@@ -113,19 +116,18 @@ def test_registration_carries_a_field_for_the_browsers_zone(client):
     )
 
 
-@pytest.mark.parametrize(
-    ("sent", "kept"),
-    [
+def test_registration_keeps_the_browsers_zone_only_when_it_is_a_real_one(client):
+    cases = [
         ("America/Sao_Paulo", "America/Sao_Paulo"),
         ("", ""),
         ("Not/AZone", ""),
         ('"><script>alert(1)</script>', ""),
         ("Europe/Paris" * 100, ""),
-    ],
-)
-def test_registration_keeps_the_browsers_zone_only_when_it_is_a_real_one(
-    client, sent, kept
-):
-    response = client.post("/accounts/register/", registration(time_zone=sent))
-    assert response.status_code == 302
-    assert User.objects.get(username="carol").time_zone == kept
+    ]
+    for n, (sent, kept) in enumerate(cases):
+        data = registration(
+            username=f"carol{n}", email=f"carol{n}@example.com", time_zone=sent
+        )
+        assert client.post("/accounts/register/", data).status_code == 302
+        client.logout()
+        assert User.objects.get(username=f"carol{n}").time_zone == kept

@@ -104,25 +104,6 @@ def test_long_quote_is_folded_and_expands_on_click(browser, live_server, discuss
     expect(fold.get_by_role("button", name="Click to expand…")).to_have_count(0)
 
 
-def test_long_quote_without_javascript_opens_as_details(
-    browser, live_server, discussion
-):
-    thread, first = discussion
-    long_body = "\n".join(f"Line {n} of a long answer." for n in range(1, 16))
-    services.post_reply(
-        thread=thread,
-        author=thread.author,
-        body=f"[QUOTE]{long_body}[/QUOTE]",
-    )
-    page = browser.new_context(java_script_enabled=False).new_page()
-    page.goto(f"{live_server.url}{thread.get_absolute_url()}")
-    summary = page.locator("details.bbquote-fold > summary")
-    expect(summary).to_have_text("Click to expand…")
-    expect(page.get_by_text("Line 15 of a long answer.")).to_be_hidden()
-    summary.click()
-    expect(page.get_by_text("Line 15 of a long answer.")).to_be_visible()
-
-
 def test_preview_shows_the_rendered_post_without_posting(
     browser, live_server, discussion
 ):
