@@ -26,7 +26,7 @@ def log_in(page, base_url: str, username: str, path: str = "/accounts/login/"):
     page.goto(f"{base_url}{path}")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", PASSWORD)
-    page.locator("form [type=submit]").first.click()
+    page.locator("main form [type=submit]").first.click()
 
 
 def image_width(locator) -> int:
