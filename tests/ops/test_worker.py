@@ -20,7 +20,7 @@ from tests.ops.worker_tasks import note_run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-TASKS = 120
+TASKS = 100
 
 
 def start_worker(env: dict, worker_id: str, log) -> subprocess.Popen:

@@ -10,7 +10,7 @@ from django_tasks import task
 def note_run(number: int, log: str) -> int:
     # A little database work, so two workers both find tasks to take.
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_sleep(0.005)")
+        cursor.execute("SELECT pg_sleep(0.01)")
     with open(log, "a") as out:  # one short append per run: lines never interleave
         out.write(f"{number} {os.getpid()}\n")
     return number
