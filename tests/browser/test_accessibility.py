@@ -256,6 +256,14 @@ def test_theme_follows_the_system_and_the_toggle_without_a_flash(browser, live_s
     expect(page.locator("html")).to_have_attribute("data-bs-theme", "light")
     expect(toggle).to_contain_text("Light")
     assert page.evaluate("window.__notReloaded") is True
+    # The new toggle keeps the keyboard's place: Enter again goes on to dark.
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "dark")
+    page.keyboard.press("Enter")  # and back to the device's setting
+    expect(toggle).to_contain_text("Auto")
+    toggle.click()
+    expect(page.locator("html")).to_have_attribute("data-bs-theme", "light")
     # On reload the server writes light into the first HTML, on the system's dark.
     response = page.reload()
     assert re.search(r'<html [^>]*data-bs-theme="light"', response.text())
