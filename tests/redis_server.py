@@ -1,8 +1,9 @@
 """A real Redis for the tests that share state across processes.
 
-The machine's Redis on 127.0.0.1:6379 when it answers, else a ``redis-server`` this
-run starts on a free port (and stops at exit). Each test module uses a database
-number of its own and empties it, so it never touches another's keys.
+A ``redis-server`` of this test process's own, on a free port, stopped at exit:
+two runs of the suite at once (or parallel workers) never share keys. Without the
+binary, the machine's Redis on 127.0.0.1:6379, where each test module uses a
+database number of its own and empties it.
 """
 
 import atexit
@@ -31,13 +32,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _start_own() -> str:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        message = "no Redis on 127.0.0.1:6379 and no redis-server to start"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+def _start_own(binary: str) -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -61,7 +56,16 @@ def _start_own() -> str:
 def redis_url(db: int) -> str:
     """A URL for database ``db`` of a running Redis, emptied."""
     if not _started:
-        _started.append(MACHINE_REDIS if _answers(MACHINE_REDIS) else _start_own())
+        binary = shutil.which("redis-server")
+        if binary:
+            _started.append(_start_own(binary))
+        elif _answers(MACHINE_REDIS):
+            _started.append(MACHINE_REDIS)
+        else:
+            message = "no redis-server to start and no Redis on 127.0.0.1:6379"
+            if in_ci():
+                pytest.fail(message)
+            pytest.skip(message)
     url = f"{_started[0]}/{db}"
     redis.Redis.from_url(url).flushdb()
     return url
