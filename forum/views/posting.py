@@ -149,7 +149,7 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
                 # browser would only scroll, without loading the new post.
                 return HttpResponseClientRedirect(post.get_absolute_url())
             return redirect(post.get_thread_url())
-    if allowed and request.POST.get("quick") and not preview:
+    if allowed and request.POST.get("quick") and not _wants_preview(request):
         # From the thread page's reply box: the error goes where the box is.
         return _quick_reply_again(
             request, thread, form, 422 if status == 200 else status
