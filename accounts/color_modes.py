@@ -20,8 +20,10 @@ MODES = User.ColorMode
 
 def color_mode(request: HttpRequest) -> str:
     """The viewer's mode: the member's setting, else the guest's cookie, else auto."""
-    user = viewer(request)
-    if user.is_authenticated:
+    # Error pages can be drawn for a request the middleware never saw (a refused
+    # host): it has no user, and is a guest's.
+    user = viewer(request) if hasattr(request, "user") else None
+    if user is not None and user.is_authenticated:
         return user.color_mode if user.color_mode in MODES.values else MODES.AUTO
     chosen = request.COOKIES.get(COOKIE, "")
     return chosen if chosen in MODES.values else MODES.AUTO

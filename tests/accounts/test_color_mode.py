@@ -4,6 +4,7 @@ cookie, written on <html> by the server, refused when it is not a mode."""
 import pytest
 from django.test import Client
 
+from accounts import color_modes
 from accounts.color_modes import COOKIE
 from accounts.models import User
 
@@ -88,3 +89,10 @@ def test_the_toggle_is_post_only_and_csrf_protected_for_members(member):
     assert client.post(URL, {"mode": "dark"}).status_code == 403
     member.refresh_from_db()
     assert member.color_mode == User.ColorMode.AUTO
+
+
+def test_a_page_for_a_request_no_middleware_saw_is_drawn_as_a_guests(rf):
+    # A refused host gets the 400 page before the session and user are read.
+    request = rf.get("/", HTTP_COOKIE=f"{COOKIE}=dark")
+    assert color_modes.color_mode(request) == "dark"
+    assert color_modes.color_mode(rf.get("/")) == "auto"
