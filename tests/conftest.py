@@ -1,14 +1,16 @@
-import importlib
 import os
 
 import pytest
-from django.apps import apps as django_apps
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from pytest_django.fixtures import validate_django_db
+from pytest_django.plugin import blocking_manager_key
 
+from forum import viewcounts
+from tests import migration_rows
 from tests.factories import make_board, make_member, make_thread
 
 CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM", "/usr/bin/chromium")
@@ -69,19 +71,59 @@ def _fresh_rate_limits():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def _default_tier_ladder(request):
-    """Give transactional tests the tier ladder a migration creates.
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test database as migrated, with a copy of the rows the migrations wrote."""
+    with django_db_blocker.unblock():
+        _MIGRATED_ROWS[:] = migration_rows.snapshot()
+    yield
+    # The live server's request threads can leave a session open on the test
+    # database, and PostgreSQL refuses to drop a database in use (after waiting
+    # five seconds). End them; each process drops only its own test database.
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
 
-    Their teardown flushes every table, which removes the migration's rows for the
-    transactional tests that run after them.
-    """
-    marker = request.node.get_closest_marker("django_db")
-    if not marker or not marker.kwargs.get("transaction"):
-        return
-    request.getfixturevalue("transactional_db")
-    migration = importlib.import_module("accounts.migrations.0002_default_tiers")
-    migration.create_ladder(django_apps, schema_editor=None)
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    # A transactional test ends by emptying every table, which takes the rows the
+    # migrations wrote (the tier ladder, the default groups, the reactions) with
+    # it. Put them back, so every test starts from the migrated database whatever
+    # ran before it in this process: parallel runs give each process its own order.
+    # After the last test the test database is already gone (nextitem is None).
+    result = yield
+    if nextitem is not None and _MIGRATED_ROWS and _flushes_tables(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            migration_rows.restore(_MIGRATED_ROWS)
+    return result
+
+
+_MIGRATED_ROWS: list = []
+
+
+def _flushes_tables(item) -> bool:
+    """Whether pytest-django ran this test as a TransactionTestCase."""
+    marker = item.get_closest_marker("django_db")
+    if marker:
+        transaction, reset_sequences, *_ = validate_django_db(marker)
+        if transaction or reset_sequences:
+            return True
+    names = getattr(item, "fixturenames", ())
+    return any(
+        name in names
+        for name in ("transactional_db", "live_server", "django_db_reset_sequences")
+    )
+
+
+@pytest.fixture(autouse=True)
+def _empty_view_buffer():
+    # Views recorded by an earlier test stay buffered in the process (for rows
+    # that its rolled-back transaction removed, they never leave): start empty.
+    with viewcounts._lock:
+        viewcounts._pending.clear()
 
 
 @pytest.fixture
