@@ -32,11 +32,15 @@ run: $(STAMP)
 	DJANGO_DEBUG=True $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # With DATABASE_URL unset, tests run on an embedded PostgreSQL in a throwaway folder
-# that is stopped and deleted when the run ends.
+# that is stopped and deleted when the run ends. They run in one process per core
+# (pytest-xdist), each with its own test database, a whole file at a time;
+# TEST_WORKERS=0 runs them in this one process, TEST_WORKERS=4 in four.
+TEST_WORKERS ?= auto
 test: $(STAMP)
 	@if [ ! -x /usr/bin/chromium ] && [ -z "$$PLAYWRIGHT_CHROMIUM" ]; then $(BIN)/playwright install chromium; fi
 	@pgdata=$$(mktemp -d /tmp/colloquy-test-pg.XXXXXX); \
-	CONN_MAX_AGE=0 COLLOQUY_PGDATA=$$pgdata/data COLLOQUY_PGDATA_EPHEMERAL=1 $(BIN)/pytest --durations=15 $(PYTEST_ARGS); \
+	CONN_MAX_AGE=0 COLLOQUY_PGDATA=$$pgdata/data COLLOQUY_PGDATA_EPHEMERAL=1 $(BIN)/pytest \
+		-n $(TEST_WORKERS) --dist loadfile --durations=15 $(PYTEST_ARGS); \
 	status=$$?; rm -rf $$pgdata; exit $$status
 
 # ruff, then the import contracts in .importlinter (see docs/architecture.md).

@@ -3,10 +3,10 @@ import os
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
-from pytest_django.fixtures import validate_django_db
+from pytest_django.fixtures import _get_databases_for_setup, validate_django_db
 from pytest_django.plugin import blocking_manager_key
 
 from forum import viewcounts
@@ -34,8 +34,16 @@ def _fast_password_hasher():
         yield
 
 
+@pytest.fixture(scope="session")
+def _media_root(tmp_path_factory):
+    # Uploads land in this run's own folder (one per parallel process), never in
+    # the checkout's media/, where another process could write the same name.
+    return tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture(autouse=True)
-def _quiet_settings(settings):
+def _quiet_settings(settings, _media_root):
+    settings.MEDIA_ROOT = _media_root
     # View counts are flushed by tests that want them, never in the middle of another.
     settings.FORUM_VIEW_FLUSH_SECONDS = 10**9
     # Members post in quick succession all through the suite; the flood-control
@@ -72,8 +80,13 @@ def _fresh_rate_limits():
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
+def django_db_setup(request, django_db_setup, django_db_blocker):
     """The test database as migrated, with a copy of the rows the migrations wrote."""
+    aliases, _ = _get_databases_for_setup(request.session.items)
+    if DEFAULT_DB_ALIAS not in aliases:
+        # No test of this run uses the database, so none was made.
+        yield
+        return
     with django_db_blocker.unblock():
         _MIGRATED_ROWS[:] = migration_rows.snapshot()
     yield
@@ -85,6 +98,21 @@ def django_db_setup(django_db_setup, django_db_blocker):
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """In a parallel run, hand out the files of slow tests first.
+
+    pytest-xdist (``--dist loadfile``) gives each process one file at a time in
+    this order. pytest-django sorts the transactional tests (the browser tests, the
+    operator tests that start servers) to the end, where one slow file would keep
+    one process busy long after the other has run out of work.
+    """
+    if not hasattr(config, "workerinput"):
+        return
+    slow = {item.path for item in items if _flushes_tables(item)}
+    items.sort(key=lambda item: item.path not in slow)
 
 
 @pytest.hookimpl(wrapper=True)

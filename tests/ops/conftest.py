@@ -27,9 +27,10 @@ def server_url(info, dbname: str) -> str:
 @pytest.fixture(scope="session")
 def suite_server(django_db_blocker) -> str:
     """An admin URL for the PostgreSQL server this test run already uses."""
-    with django_db_blocker.unblock():
-        connection.ensure_connection()
-        return server_url(connection.connection.info, "postgres")
+    # Through the server's "postgres" database: the one DATABASE_URL names need
+    # not exist when no test of the run asked for a test database.
+    with django_db_blocker.unblock(), connection._nodb_cursor() as cursor:
+        return server_url(cursor.connection.info, "postgres")
 
 
 @pytest.fixture(scope="session")
