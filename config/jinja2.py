@@ -8,10 +8,10 @@ shared block is rendered with its row alone, so nothing of the viewer can reach 
 """
 
 from django.contrib.staticfiles.storage import staticfiles_storage
-from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from jinja2 import Environment, StrictUndefined
 
+from accounts.links import fast_reverse
 from forum.templatetags import forum_tags
 
 
@@ -30,34 +30,10 @@ def isoformat(value) -> str:
     return "" if value is None else timezone.localtime(value).isoformat()
 
 
-# Stand-ins for ids while a URL is reversed once: as long as any id, and distinct.
-_STAND_IN = 2_146_000_000
-_url_shapes: dict[tuple, tuple[str, tuple[str, ...]] | None] = {}
-
-
 def url(name: str, *args) -> str:
-    """``reverse(name, args=args)``, from a URL reversed once per name and prefix.
-
-    The per-viewer controls print a few links per post (report, edit, bookmark…):
-    Django's ``reverse`` costs about as much as rendering the rest of a post's
-    controls. With integer arguments the URL is reversed once, with stand-ins, and
-    the ids are put in their place; anything else goes through ``reverse``.
-    """
-    if not all(type(arg) is int for arg in args):
-        return reverse(name, args=args)
-    key = (get_script_prefix(), get_urlconf(), name, len(args))
-    if key not in _url_shapes:
-        stand_ins = tuple(str(_STAND_IN + n) for n in range(len(args)))
-        text = reverse(name, args=[int(s) for s in stand_ins])
-        usable = all(text.count(s) == 1 for s in stand_ins)
-        _url_shapes[key] = (text, stand_ins) if usable else None
-    shape = _url_shapes[key]
-    if shape is None:
-        return reverse(name, args=args)
-    text, stand_ins = shape
-    for stand_in, arg in zip(stand_ins, args, strict=True):
-        text = text.replace(stand_in, str(arg))
-    return text
+    """``reverse(name, args=args)``, from the URL reversed once per pattern
+    (``accounts/links.py``): the per-viewer controls print a few links per post."""
+    return fast_reverse(name, args)
 
 
 def environment(**options) -> Environment:

@@ -112,7 +112,11 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
-            "builtins": ["forum.templatetags.forum_tags"],
+            # {% url %} from patterns reversed once (accounts/links.py).
+            "builtins": [
+                "forum.templatetags.forum_tags",
+                "accounts.templatetags.fast_urls",
+            ],
         },
     },
     {

@@ -41,6 +41,8 @@ class Compiled:
     slots: tuple[int | None, ...]
     compiler: Any
     db: str
+    # The queryset built with the stand-ins: its model and joins, never run.
+    queryset: QuerySet
 
     def bind(self, values: Sequence[Any]) -> list[Any]:
         # Keep the parameter's type: with server-side binding Django sends integers
@@ -122,4 +124,5 @@ def _compile(build: Callable[..., QuerySet], count: int) -> Compiled | None:
         slots=slots,
         compiler=compiler,
         db=queryset.db,
+        queryset=queryset,
     )

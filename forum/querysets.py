@@ -240,6 +240,12 @@ class PostPage:
             post.thread = self.thread
         return iter(posts)
 
+    def digest_source(self) -> PostQuerySet:
+        """A queryset of the page's shape, for ``cache.digests`` (which reads its
+        model, joins and database): the one compiled once, not built anew."""
+        shape = prebuilt.compiled(("post page", self.per_page), self._build, 3)
+        return self.queryset if shape is None else shape.queryset
+
     def ids(self) -> tuple[str, list] | None:
         """The page's post ids, in order, as SQL and parameters."""
         return prebuilt.sql(

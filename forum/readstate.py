@@ -27,6 +27,7 @@ from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
+    DateTimeField,
     Exists,
     ExpressionWrapper,
     F,
@@ -36,7 +37,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 from django_tasks import task
 
@@ -58,6 +59,15 @@ def cutoff(now: datetime | None = None) -> datetime:
     return (now or timezone.now()) - timedelta(days=settings.FORUM_READ_CUTOFF_DAYS)
 
 
+def cutoff_expression(now: datetime | None = None):
+    """The cut-off in SQL: the statement's own clock less the setting's days, so a
+    query compiled once (``forum/prebuilt.py``) stays right; ``now`` fixes it."""
+    if now is not None:
+        return Value(cutoff(now))
+    days = Value(timedelta(days=settings.FORUM_READ_CUTOFF_DAYS))
+    return ExpressionWrapper(Now() - days, output_field=DateTimeField())
+
+
 def floor_expression(user: User, *, board_ref: str = "board_id", now=None):
     """SQL for the member's floor in a thread query (``board_ref`` names its board).
 
@@ -69,7 +79,7 @@ def floor_expression(user: User, *, board_ref: str = "board_id", now=None):
         "read_until"
     )
     return Greatest(
-        Value(cutoff(now)), Subquery(all_read[:1]), Subquery(board_read[:1])
+        cutoff_expression(now), Subquery(all_read[:1]), Subquery(board_read[:1])
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template import engines
@@ -66,7 +67,9 @@ def thread_posts(
     if cache.enabled():
         # A PostPage brings its id query built (querysets.PostPage).
         ids = posts.ids() if isinstance(posts, PostPage) else None
-        queryset = posts.queryset if isinstance(posts, PostPage) else posts
+        queryset = posts.digest_source() if ids is not None else posts
+        if isinstance(queryset, PostPage):
+            queryset = queryset.queryset
         rows = cache.digests(queryset, *CONTROL_FIELDS, ids=ids)
         html = cache.shared_blocks(
             rows,
@@ -167,5 +170,16 @@ def board_rows(boards) -> SafeString:
 
 
 def _light_post(row: dict, thread: Thread) -> Post:
-    # Permission checks read these columns and post.thread, which the page has.
-    return Post(pk=row["pk"], thread=thread, **{f: row[f] for f in CONTROL_FIELDS})
+    """A post with only what the controls read: these columns and its thread.
+
+    Made without ``Post.__init__``, which sets every field's default and cost more
+    than the rest of the controls; any other field would be loaded on access (a
+    query the page's query-count tests would catch).
+    """
+    post = Post.__new__(Post)
+    post._state = ModelState()
+    post._state.adding, post._state.db = False, thread._state.db
+    post.__dict__.update({f: row[f] for f in CONTROL_FIELDS})
+    post.id, post.thread_id = row["pk"], thread.pk
+    post._state.fields_cache["thread"] = thread
+    return post

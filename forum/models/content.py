@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.text import slugify
 
-from accounts.links import url_with_id
+from accounts.links import fast_reverse, url_with_id
 from forum.querysets import BoardQuerySet, PostQuerySet, ThreadQuerySet
 
 # Full-text search (forum/search.py) reads stored tsvectors that PostgreSQL keeps
@@ -45,7 +45,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:index") + f"#category-{self.slug}"
+        return fast_reverse("forum:index") + f"#category-{self.slug}"
 
 
 class Board(models.Model):
@@ -75,7 +75,7 @@ class Board(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:board_detail", args=[self.slug])
+        return fast_reverse("forum:board_detail", (self.slug,))
 
     def clean(self) -> None:
         """A parent board sits in the same category and never below this board."""
@@ -208,7 +208,7 @@ class Thread(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("forum:thread_detail", args=[self.pk, self.slug])
+        return fast_reverse("forum:thread_detail", (self.pk, self.slug))
 
     @property
     def page_count(self) -> int:

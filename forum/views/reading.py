@@ -1,20 +1,24 @@
 """Reading pages: forum list, board, thread, post permalink."""
 
+import copy
+
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from forum import cache as fragment_cache
 from forum import (
+    access,
     discovery,
     drafts,
     online,
     permissions,
+    prebuilt,
     readstate,
     rendering,
     viewcounts,
     watching,
 )
+from forum import cache as fragment_cache
 from forum.forms import ReplyForm
 from forum.models import Board, Post, Thread
 from forum.pagination import PageWindow, num_pages, resolve_page
@@ -125,25 +129,7 @@ def thread_detail(
     request: HttpRequest, thread_id: int, slug: str = "", *, reply_form=None
 ) -> HttpResponse:
     """``reply_form``: a quick reply sent back with its error (views/posting.py)."""
-    # The viewer's draft reply rides on the thread's query (none for guests).
-    threads = drafts.with_draft(Thread.objects.all(), request.user, place="thread")
-    thread = get_object_or_404(
-        # The viewer's read position, floor and bookmarks ride on the same query.
-        readstate.with_read_state(
-            # So do whether they watch it (the watch button) and with email.
-            watching.with_watch_state(
-                # And the opening post's text, for the page's meta description.
-                discovery.with_opening(
-                    threads.select_related(
-                        "board__category", "board__parent", "author"
-                    ).with_held_for(request.user)
-                ),
-                request.user,
-            ),
-            request.user,
-        ),
-        pk=thread_id,
-    )
+    thread = _thread_for_page(thread_id, request.user)
     if not permissions.can_view_thread(request.user, thread):
         raise Http404("No such thread.")
     page, must_redirect = resolve_page(request.GET.get("page"), thread.page_count)
@@ -188,6 +174,43 @@ def thread_detail(
             "form": reply_form or _reply_form(thread, can_reply),
         },
     )
+
+
+def _thread_for_page(thread_id: int, user) -> Thread:
+    """The thread with what its page needs about the viewer, in one query.
+
+    The query's shape depends only on the kind of viewer (guest, member, moderator,
+    the boards they moderate), so it is compiled once per kind (``forum/prebuilt.py``)
+    and run with the thread's and the viewer's ids.
+    """
+    if user.is_authenticated:
+        moderated = access.for_user(user).moderated_filter("thread__board_id")
+        kind = ("member", permissions.is_moderator(user), str(moderated))
+    else:
+        kind = ("guest",)
+    key = ("thread page", *kind, settings.FORUM_READ_CUTOFF_DAYS)
+
+    def build(thread_id: int, user_id: int):
+        # The viewer with the stand-in id: same permissions, another pk to fill in.
+        visitor = user
+        if user.is_authenticated:
+            visitor = copy.copy(user)
+            visitor.pk = user_id
+        # The viewer's draft reply rides on the thread's query (none for guests).
+        threads = drafts.with_draft(Thread.objects.all(), visitor, place="thread")
+        threads = threads.select_related(
+            "board__category", "board__parent", "author"
+        ).with_held_for(visitor)
+        # The opening post's text, for the page's meta description; the viewer's
+        # watch (the watch button), read position, floor and bookmarks.
+        threads = discovery.with_opening(threads)
+        threads = watching.with_watch_state(threads, visitor)
+        return readstate.with_read_state(threads, visitor).filter(pk=thread_id)
+
+    found = prebuilt.fetch(key, build, thread_id, user.pk or 0)
+    if not found:
+        raise Http404("No such thread.")
+    return found[0]
 
 
 def post_detail(request: HttpRequest, post_id: int) -> HttpResponse:
