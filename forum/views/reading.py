@@ -3,6 +3,7 @@
 import copy
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
@@ -84,7 +85,10 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
     board = get_object_or_404(
         # The viewer's watch rides on the board's query (the watch button).
         watching.with_board_watch(
-            Board.objects.visible_to(request.user).select_related("category", "parent"),
+            Board.objects.visible_to(request.user)
+            .select_related("category", "parent")
+            # Most boards have no sub-boards: then their query is not run at all.
+            .annotate(has_children=Exists(Board.objects.filter(parent=OuterRef("pk")))),
             request.user,
         ),
         slug=slug,
@@ -103,7 +107,8 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "forum/board_detail.html",
         {
             "board": board,
-            "subboards": rendering.board_rows(
+            "subboards": board.has_children
+            and rendering.board_rows(
                 board.children.visible_to(request.user).select_related(
                     "last_post__thread", "last_post__author"
                 )

@@ -330,3 +330,24 @@ def test_board_parents_cannot_loop_or_leave_their_category(board):
     stray.parent = board
     with pytest.raises(ValidationError, match="parent's category"):
         stray.full_clean()
+
+
+def test_a_board_lists_the_sub_boards_its_visitor_may_see(client, board):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from forum.models import BoardPermission
+
+    url = board.get_absolute_url()
+    client.get(url)  # the minute's figures and the thread list, read once
+    with CaptureQueriesContext(connection) as alone:
+        response = client.get(url)
+    assert 'class="card mb-3"' not in response.content.decode()
+    make_board("Open annex", category=board.category, parent=board)
+    hidden = make_board("Back room", category=board.category, parent=board)
+    BoardPermission.objects.create(board=hidden, audience="guests", view_board=False)
+    with CaptureQueriesContext(connection) as with_children:
+        html = client.get(url).content.decode()
+    assert "Open annex" in html and "Back room" not in html
+    # The sub-boards' own query runs only for a board that has some.
+    assert len(with_children) == len(alone) + 1
