@@ -228,3 +228,22 @@ def test_with_the_cache_off_a_page_shows_what_it_shows_cached(
     cache.clear()
     assert posts_block(page(client, thread.get_absolute_url())) == cached
     assert "Changed" in cached and "/edit/" in cached
+
+
+@pytest.mark.parametrize("where", ["board", "forum list"])
+def test_with_the_cache_off_lists_read_no_fingerprint(
+    client, thread, other_member, settings, where
+):
+    services.post_reply(thread=thread, author=other_member, body="A reply")
+    url = thread.board.get_absolute_url() if where == "board" else "/"
+    page(client, url)  # the minute's member figures, read once
+    with CaptureQueriesContext(connection) as on:
+        cached = page(client, url)
+    settings.FORUM_FRAGMENT_SECONDS = 0
+    with CaptureQueriesContext(connection) as off:
+        uncached = page(client, url)
+    assert thread.title in uncached
+    assert uncached == cached
+    fingerprints = [q for q in on.captured_queries if "md5(string_agg" in q["sql"]]
+    assert len(fingerprints) == 1
+    assert not [q for q in off.captured_queries if "md5(" in q["sql"]]
