@@ -66,10 +66,10 @@ def thread_posts(
     are few, and wait only until a moderator decides)."""
     if cache.enabled():
         # A PostPage brings its id query built (querysets.PostPage).
-        ids = posts.ids() if isinstance(posts, PostPage) else None
-        queryset = posts.digest_source() if ids is not None else posts
-        if isinstance(queryset, PostPage):
-            queryset = queryset.queryset
+        ids, queryset = None, posts
+        if isinstance(posts, PostPage):
+            ids = posts.ids()
+            queryset = posts.queryset if ids is None else posts.digest_source()
         rows = cache.digests(queryset, *CONTROL_FIELDS, ids=ids)
         html = cache.shared_blocks(
             rows,

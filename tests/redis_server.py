@@ -7,7 +7,6 @@ database number of its own and empties it.
 """
 
 import atexit
-import os
 import shutil
 import socket
 import subprocess
@@ -17,12 +16,10 @@ import time
 import pytest
 import redis
 
+from tests.tools import missing_tool
+
 MACHINE_REDIS = "redis://127.0.0.1:6379"
 _started: list[str] = []
-
-
-def in_ci() -> bool:
-    return bool(os.environ.get("CI"))
 
 
 def _answers(url: str) -> bool:
@@ -62,10 +59,7 @@ def redis_url(db: int) -> str:
         elif _answers(MACHINE_REDIS):
             _started.append(MACHINE_REDIS)
         else:
-            message = "no redis-server to start and no Redis on 127.0.0.1:6379"
-            if in_ci():
-                pytest.fail(message)
-            pytest.skip(message)
+            missing_tool("no redis-server to start and no Redis on 127.0.0.1:6379")
     url = f"{_started[0]}/{db}"
     redis.Redis.from_url(url).flushdb()
     return url

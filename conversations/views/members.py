@@ -26,6 +26,7 @@ from conversations.models import Message, Participant
 from forum.forms import ReportForm
 from forum.pagination import ASCII_NUMBER, PageWindow, resolve_page
 from forum.quoting import parse_ids
+from forum.views.posting import banned_page
 
 CONVERSATIONS_PER_PAGE = 25
 
@@ -51,13 +52,6 @@ def _wants_preview(request: HttpRequest) -> bool:
 def _page_url(conversation, page: int) -> str:
     url = conversation.get_absolute_url()
     return url if page == 1 else f"{url}?page={page}"
-
-
-def _banned(request: AuthedRequest, heading: str) -> HttpResponse:
-    """A banned member opening a writing page: the ban notice, no editor."""
-    return render(
-        request, "forum/posting_banned.html", {"heading": heading}, status=403
-    )
 
 
 def _refusal(user) -> str:
@@ -91,7 +85,7 @@ def conversation_list(request: AuthedRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def conversation_create(request: AuthedRequest) -> HttpResponse:
     if request.user.is_currently_banned:
-        return _banned(request, "Start a conversation")
+        return banned_page(request, "Start a conversation")
     to = request.GET.get("to", "")[:150].replace("\x00", "")
     form = ConversationForm(
         request.POST if request.method == "POST" else None,
@@ -212,7 +206,7 @@ def conversation_reply(request: AuthedRequest, conversation_id: int) -> HttpResp
     participant = _participant(request, conversation_id)
     conversation = participant.conversation
     if request.user.is_currently_banned:
-        return _banned(request, "Reply")
+        return banned_page(request, "Reply")
     if request.method == "POST":
         form = MessageForm(request.POST)
     else:
@@ -266,7 +260,7 @@ def conversation_reply(request: AuthedRequest, conversation_id: int) -> HttpResp
 def message_edit(request: AuthedRequest, message_id: int) -> HttpResponse:
     message, participant = _message(request, message_id)
     if request.user.is_currently_banned:
-        return _banned(request, "Edit your message")
+        return banned_page(request, "Edit your message")
     if not permissions.can_edit_message(request.user, message):
         raise PermissionDenied("You may edit only your own messages.")
     form = EditMessageForm(

@@ -71,7 +71,7 @@ def thread_create(request: AuthedRequest, slug: str) -> HttpResponse:
     )
     allowed = permissions.can_start_thread(request.user, board)
     if not allowed and request.user.is_currently_banned:
-        return _banned(request, "Post a new thread")
+        return banned_page(request, "Post a new thread")
     draft = {"title": board.draft_title or "", "body": board.draft_body or ""}
     form = ThreadForm(
         request.POST if request.method == "POST" else None,
@@ -114,7 +114,7 @@ def reply(request: AuthedRequest, thread_id: int) -> HttpResponse:
     thread = _thread_for(request, thread_id, with_draft=True)
     allowed = permissions.can_reply(request.user, thread)
     if not allowed and request.user.is_currently_banned:
-        return _banned(request, "Reply")
+        return banned_page(request, "Reply")
     if request.method == "POST":
         form = ReplyForm(request.POST)
     else:
@@ -178,8 +178,9 @@ def _quick_reply_again(
     return response
 
 
-def _banned(request: AuthedRequest, heading: str) -> HttpResponse:
-    """A banned member opening a posting page: the ban notice, no editor."""
+def banned_page(request: AuthedRequest, heading: str) -> HttpResponse:
+    """A banned member opening a posting page: the ban notice, no editor (also for
+    conversations' writing pages)."""
     return render(
         request, "forum/posting_banned.html", {"heading": heading}, status=403
     )
@@ -211,7 +212,7 @@ def post_edit(request: AuthedRequest, post_id: int) -> HttpResponse:
     post = _post_for(request, post_id)
     thread = post.thread
     if request.user.is_currently_banned and post.author_id == request.user.pk:
-        return _banned(request, "Edit your post")
+        return banned_page(request, "Edit your post")
     if not permissions.can_edit_post(request.user, post):
         raise PermissionDenied("You may not edit this post.")
     can_rename = post.position == 1 and permissions.can_rename_thread(

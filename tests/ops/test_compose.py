@@ -10,11 +10,11 @@ import re
 import shutil
 import subprocess
 
-import pytest
 import yaml
 
 from tests.ops.conftest import ROOT
 from tests.ops.test_env_example import documented
+from tests.tools import NGINX_MISSING, missing_tool
 
 COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
 COMPOSE = yaml.safe_load(COMPOSE_TEXT)
@@ -105,8 +105,9 @@ def test_every_variable_is_documented_in_env_example():
         assert service["environment"]["MEDIA_ROOT"] == "/data/media"
 
 
-@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
 def test_nginx_accepts_the_proxy_configuration(tmp_path):
+    if not shutil.which("nginx"):
+        missing_tool(NGINX_MISSING)
     site = (ROOT / "docker" / "nginx" / "colloquy.conf").read_text()
     site = site.replace(
         "/etc/nginx/colloquy/proxy.conf", str(ROOT / "docker" / "nginx" / "proxy.conf")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.ops.conftest import free_port, manage, project_env
+from tests.tools import missing_tool
 
 TOOLS = ("initdb", "pg_ctl", "pg_basebackup", "postgres")
 
@@ -89,10 +90,7 @@ class Cluster:
 def primary_and_replica():
     bin_dir = server_bin()
     if bin_dir is None:
-        reason = "no PostgreSQL server binaries with pg_basebackup on this machine"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        missing_tool("no PostgreSQL server binaries with pg_basebackup on this machine")
     base = Path(tempfile.mkdtemp(prefix="colloquy-replica-"))
     base.chmod(0o755)
     cluster = Cluster(bin_dir, base)

@@ -25,7 +25,7 @@ import psycopg
 import pytest
 
 from tests.ops.conftest import ROOT, free_port, project_env
-from tests.redis_server import in_ci
+from tests.tools import NGINX_MISSING, missing_tool
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 TOKEN = "stack-metrics-token"
@@ -131,10 +131,7 @@ def nginx_config(folder: Path, listen: int, upstream: int) -> Path:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     if not Path(NGINX).exists():
-        message = "nginx is not installed (apt-get install nginx-light; .ci/run does)"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_tool(NGINX_MISSING)
     folder = tmp_path_factory.mktemp("stack")
     web, proxy = free_port(), free_port()
     release = {

@@ -28,7 +28,8 @@ from bench.nodes import haproxy_config
 from forum.models import Post, Thread
 from tests.factories import PASSWORD, make_member, make_thread
 from tests.ops.conftest import ROOT, VENV_BIN, free_port, project_env, server_url
-from tests.redis_server import in_ci, redis_url
+from tests.redis_server import redis_url
+from tests.tools import missing_tool
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,10 +119,7 @@ def csrf_token(html: str) -> str:
 @pytest.fixture
 def stack(transactional_db, tmp_path):
     if not shutil.which("haproxy") and not Path(HAPROXY).exists():
-        message = "haproxy is not installed (apt-get install haproxy; .ci/run does)"
-        if in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_tool("haproxy is not installed (apt-get install haproxy; .ci/run does)")
     shared_redis = redis_url(REDIS_DB)
     connection.ensure_connection()
     database_url = server_url(
