@@ -185,18 +185,23 @@ def shared_blocks(
     return {pk: mark_safe(text) for pk, text in html.items()}  # noqa: S308 (rendered by our templates)
 
 
-def listing(queryset: QuerySet, *shown: object) -> Fragment:
+def listing(
+    queryset: QuerySet, *shown: object, ids: tuple[str, list] | None = None
+) -> Fragment:
     """One block for a whole list the same for every visitor: its rows and ``shown``.
 
     For lists with nothing per viewer in them (the forum list, a board's threads);
     a template caches it with ``{% cache fragment.seconds name fragment.key %}``.
     With the cache off nothing is looked up, so no fingerprint is read either.
+    ``ids``: the list's id query already built (SQL and parameters, as
+    ``forum.prebuilt.sql`` gives it); ``queryset`` then gives only its model, joins
+    and database.
     """
     if not enabled():
         return Fragment(key="off", seconds=0)
     joins = _joined_tables(queryset.model, queryset.query.select_related)
     try:
-        ids, params = queryset.values("pk").query.sql_with_params()
+        ids, params = ids or queryset.values("pk").query.sql_with_params()
     except EmptyResultSet:
         digest = "none"
     else:

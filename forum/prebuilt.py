@@ -27,7 +27,8 @@ from django.db.models.query import get_related_populators
 
 # Stand-ins for the values while compiling: inside the range of a 32-bit positive
 # integer column (Django turns a lookup outside its column's range into "matches
-# nothing"), and far past any id, position or count a forum reaches.
+# nothing"), and far past any id, position or count a forum reaches. A value for a
+# text column (a slug) is compiled as the stand-in's digits and bound as text.
 _STAND_IN = 2_146_000_000
 
 
@@ -112,9 +113,13 @@ def _compile(build: Callable[..., QuerySet], count: int) -> Compiled | None:
         sql, params = compiler.as_sql()
     except EmptyResultSet:
         return None
+    # A stand-in given for a text column (a board's slug) comes back as its text.
+    texts = [str(stand_in) for stand_in in stand_ins]
     slots = tuple(
         stand_ins.index(p)
         if isinstance(p, int) and not isinstance(p, bool) and p in stand_ins
+        else texts.index(p)
+        if isinstance(p, str) and p in texts
         else None
         for p in params
     )

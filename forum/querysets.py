@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from django.db import models
+from django.db import connections, models, router
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
@@ -15,8 +17,6 @@ if TYPE_CHECKING:
     from forum.models import Board, Thread
 
 AUTHOR_CARD = ("author__tier", "author__pinned_tier")
-# Lists link to a last post but never show its text: leave the largest columns behind.
-LAST_POST_TEXT = ("last_post__body", "last_post__body_html")
 
 
 class BoardQuerySet(models.QuerySet):
@@ -36,12 +36,23 @@ class BoardQuerySet(models.QuerySet):
         return self.filter(mine)
 
     def for_index(self) -> BoardQuerySet:
-        """Boards with their category and last post (thread and author) in one query."""
+        """Boards with their category and last post (thread and author) in one
+        query: what a row shows (``_board_row.html``), and nothing more."""
         return (
             self.select_related("category", "last_post__thread", "last_post__author")
-            .defer(*LAST_POST_TEXT)
+            .only(*BOARD_ROW_FIELDS)
             .order_by("category__position", "category_id", "position", "id")
         )
+
+
+# What the forum list shows of a board (templates/jinja2/forum/_board_row.html and
+# the categories around the rows).
+BOARD_ROW_FIELDS = (
+    *("category", "parent", "name", "slug", "description", "thread_count"),
+    *("post_count", "last_post_at", "category__name", "category__slug"),
+    *("category__description", "last_post__thread__title"),
+    "last_post__author__username",
+)
 
 
 class ThreadQuerySet(models.QuerySet):
@@ -80,7 +91,12 @@ class ThreadQuerySet(models.QuerySet):
         return self.order_by("-is_sticky", "-last_post_at", "-id")
 
     def for_listing(self) -> ThreadQuerySet:
-        return self.select_related("author", "last_post__author").defer(*LAST_POST_TEXT)
+        """What a board page's row shows (``_thread_row.html``), and nothing more:
+        the other hundred columns of the four joined rows (two members' whole rows,
+        two search vectors) cost more to read than the row costs to render."""
+        return self.select_related("author", "last_post__author").only(
+            *THREAD_ROW_FIELDS
+        )
 
     def board_page(
         self, board: Board, user: User, offset: int, limit: int
@@ -92,17 +108,162 @@ class ThreadQuerySet(models.QuerySet):
         scan) and only those rows are joined; pages past the middle are counted from
         the other end, so the last page costs what the first does.
         """
-        threads = self.filter(board=board).visible_to(user)
-        # The counter counts live threads: exact unless deleted ones are listed too.
-        total = None if permissions.moderates(user, board.pk) else board.thread_count
-        if total is not None and offset > total // 2:
-            start = max(total - offset - limit, 0)
-            ids = threads.order_by("is_sticky", "last_post_at", "id").values("pk")[
-                start : start + max(min(limit, total - offset), 0)
-            ]
+        return self.board_slice(board.pk, user, *page_slice(board, user, offset, limit))
+
+    def board_slice(
+        self, board_id: int, user: User, from_oldest: bool, start: int, stop: int
+    ) -> ThreadQuerySet:
+        """The threads from ``start`` to ``stop`` in the board's activity order
+        (``from_oldest``: counted from the other end), by activity."""
+        threads = self.filter(board=board_id).visible_to(user)
+        if from_oldest:
+            ids = threads.order_by("is_sticky", "last_post_at", "id")
         else:
-            ids = threads.by_activity().values("pk")[offset : offset + limit]
+            ids = threads.by_activity()
+        ids = ids.values("pk")[start:stop]
         return self.filter(pk__in=ids).by_activity().for_listing()
+
+
+# What a board page's thread row shows (templates/jinja2/forum/_thread_row.html).
+THREAD_ROW_FIELDS = (
+    *("title", "slug", "created_at", "is_locked", "is_sticky", "is_deleted"),
+    *("reply_count", "view_count", "last_post_at", "author__username"),
+    "last_post__author__username",
+)
+
+
+def page_slice(
+    board: Board, user: User, offset: int, limit: int
+) -> tuple[bool, int, int]:
+    """Where a board page's threads start and stop in the board's activity order:
+    from the newest end, or past the middle from the oldest (``board_page``)."""
+    # The counter counts live threads: exact unless deleted ones are listed too.
+    total = None if permissions.moderates(user, board.pk) else board.thread_count
+    if total is not None and offset > total // 2:
+        start = max(total - offset - limit, 0)
+        return True, start, start + max(min(limit, total - offset), 0)
+    return False, offset, offset + limit
+
+
+def viewer_shape(user: User) -> tuple:
+    """What the ``visible_to`` filters' SQL depends on besides values, for a key of
+    ``forum/prebuilt.py``: the kind of viewer and the boards in their IN lists."""
+    if permissions.is_moderator(user):
+        return ("moderator",)
+    board_access = access.for_user(user)
+    if not user.is_authenticated:
+        return ("guest", str(board_access.board_filter()))
+    moderated = board_access.moderated_filter()
+    return ("member", str(board_access.board_filter()), str(moderated))
+
+
+class Listing:
+    """A list of rows read with SQL compiled once per shape (``forum/prebuilt.py``):
+    building and compiling a select of four or five joined tables cost a board page
+    or the forum list more than running it. ``key`` names the shape (None: build
+    and compile as usual), ``_build`` makes the queryset from ``values``.
+
+    Iterating gives the rows; ``ids()`` is the list's id query for its fingerprint
+    (``forum/cache.py`` ``listing``), ``source()`` a queryset of the list's model
+    and joins for it, and ``ids_where()`` narrows the list for its viewer (their
+    unread markers).
+    """
+
+    key: tuple | None
+    model: type
+    values: tuple
+    user: User
+
+    def _build(self, *values) -> models.QuerySet:
+        raise NotImplementedError
+
+    @cached_property
+    def queryset(self) -> models.QuerySet:
+        return self._build(*self.values)
+
+    def __iter__(self):
+        if self.key is None:
+            return iter(self.queryset)
+        return iter(prebuilt.fetch(self.key, self._build, *self.values))
+
+    def source(self) -> models.QuerySet:
+        """A queryset of the list's model and joins, not run (``cache.listing``)."""
+        if self.key is None:
+            return self.queryset
+        shape = prebuilt.compiled(self.key, self._build, len(self.values))
+        return self.queryset if shape is None else shape.queryset
+
+    def ids(self) -> tuple[str, list] | None:
+        """The list's ids as SQL and parameters (None: not compiled once)."""
+        if self.key is None:
+            return None
+        return prebuilt.sql(
+            (*self.key, "ids"),
+            lambda *values: self._build(*values).values("pk"),
+            *self.values,
+        )
+
+    def ids_where(
+        self, name: tuple, narrow: Callable[[models.QuerySet, User], models.QuerySet]
+    ) -> list:
+        """The ids of the listed rows that ``narrow(rows, viewer)`` keeps (the
+        viewer's unread ones): one query. ``name`` says which narrowing it is, with
+        anything else its SQL depends on (a setting)."""
+
+        def build(*values) -> models.QuerySet:
+            # The viewer with the stand-in id: same access, another pk to fill in.
+            visitor = copy.copy(self.user)
+            visitor.pk = values[-1]
+            ids = self._build(*values[:-1]).values("pk")
+            return narrow(self.model.objects.filter(pk__in=ids), visitor)
+
+        values = (*self.values, self.user.pk)
+        found = None
+        if self.key is not None:
+            key = (*self.key, *name)
+            found = prebuilt.sql(key, lambda *v: build(*v).values("pk"), *values)
+        if found is None:
+            return list(build(*values).values_list("pk", flat=True))
+        with connections[router.db_for_read(self.model)].cursor() as cursor:
+            cursor.execute(*found)
+            return [row[0] for row in cursor.fetchall()]
+
+
+class BoardPage(Listing):
+    """One page of a board's threads (``board_page``), compiled once per kind of
+    viewer and page shape.
+
+    Only the first and the last page (most of the reads) are compiled once: they
+    start at the first row from one end, so their SQL has no OFFSET and their LIMIT
+    is the page's length. Any other page's OFFSET is a literal in the SQL: those
+    are built each time rather than kept as one shape per page.
+    """
+
+    def __init__(self, board: Board, user: User, offset: int, limit: int) -> None:
+        self.board, self.user, self.values = board, user, (board.pk,)
+        self.model = board._meta.get_field("threads").related_model
+        self.from_oldest, self.start, self.stop = page_slice(board, user, offset, limit)
+        self.key = None
+        if self.start == 0:
+            length = self.stop - self.start
+            self.key = ("board page", *viewer_shape(user), self.from_oldest, length)
+
+    def _build(self, board_id: int) -> ThreadQuerySet:
+        return self.model.objects.board_slice(
+            board_id, self.user, self.from_oldest, self.start, self.stop
+        )
+
+
+class ForumList(Listing):
+    """The boards the viewer sees, for the forum list (``for_index``), compiled
+    once per kind of viewer."""
+
+    def __init__(self, model: type, user: User) -> None:
+        self.model, self.user, self.values = model, user, ()
+        self.key = ("forum list", *viewer_shape(user))
+
+    def _build(self) -> BoardQuerySet:
+        return self.model.objects.visible_to(self.user).for_index()
 
 
 # What a post's shared block (templates/jinja2/forum/_post.html) shows. Compiling and

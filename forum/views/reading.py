@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts.http import viewer
 from forum import (
     access,
     discovery,
@@ -23,27 +24,30 @@ from forum import cache as fragment_cache
 from forum.forms import ReplyForm
 from forum.models import Board, Post, Thread
 from forum.pagination import PageWindow, num_pages, resolve_page
-from forum.querysets import PostPage
+from forum.querysets import BoardPage, ForumList, PostPage, viewer_shape
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    boards = Board.objects.visible_to(request.user).for_index()
+    user = viewer(request)
+    # The boards' query is compiled once per kind of viewer (forum/prebuilt.py).
+    boards = ForumList(Board, user)
     # Member count, newest member, who's online and the record: one snapshot a
     # minute for every visitor (forum/online.py), no query between two.
     stats = online.snapshot(request)
     newest = stats.newest_member
     forum_fragment = fragment_cache.listing(
-        boards,
+        boards.source(),
         stats.total_members,
         getattr(newest, "pk", None),
         getattr(newest, "username", None),
+        ids=boards.ids(),
     )
     # Read, grouped and rendered only when the cached forum list is missing or
     # stale; the viewer's unread markers go around its rows (one query, members).
     forum = fragment_cache.rows(
         forum_fragment, "forum-list", lambda: _forum_list(list(boards))
     )
-    unread = readstate.unread_board_ids(boards, request.user)
+    unread = readstate.unread_board_ids(boards, user)
     categories = [
         {**entry, "rows": rendering.board_list(entry["rows"], unread=unread)}
         for entry in forum["categories"]
@@ -82,17 +86,8 @@ def _forum_list(boards: list[Board]) -> dict:
 
 
 def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    board = get_object_or_404(
-        # The viewer's watch rides on the board's query (the watch button).
-        watching.with_board_watch(
-            Board.objects.visible_to(request.user)
-            .select_related("category", "parent")
-            # Most boards have no sub-boards: then their query is not run at all.
-            .annotate(has_children=Exists(Board.objects.filter(parent=OuterRef("pk")))),
-            request.user,
-        ),
-        slug=slug,
-    )
+    user = viewer(request)
+    board = _board_for_page(slug, user)
     per_page = settings.FORUM_THREADS_PER_PAGE
     page, must_redirect = resolve_page(
         request.GET.get("page"), num_pages(board.thread_count, per_page)
@@ -100,8 +95,7 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if must_redirect:
         url = board.get_absolute_url()
         return redirect(url if page == 1 else f"{url}?page={page}")
-    offset = (page - 1) * per_page
-    threads = Thread.objects.board_page(board, request.user, offset, per_page)
+    threads = BoardPage(board, user, (page - 1) * per_page, per_page)
     return render(
         request,
         "forum/board_detail.html",
@@ -109,7 +103,7 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "board": board,
             "subboards": board.has_children
             and rendering.board_rows(
-                board.children.visible_to(request.user).select_related(
+                board.children.visible_to(user).select_related(
                     "last_post__thread", "last_post__author"
                 )
             ),
@@ -117,17 +111,43 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
             # or stale; the viewer's unread markers go around them (one query).
             "thread_rows": rendering.thread_list(
                 fragment_cache.rows(
-                    fragment_cache.listing(threads),
+                    fragment_cache.listing(threads.source(), ids=threads.ids()),
                     "board-threads",
                     lambda: rendering.thread_row_blocks(threads),
                 ),
-                unread=readstate.unread_thread_ids(threads, request.user),
-                member=request.user.is_authenticated,
+                unread=readstate.unread_thread_ids(threads, user),
+                member=user.is_authenticated,
             ),
             "page": PageWindow(page, num_pages(board.thread_count, per_page)),
-            "can_start_thread": permissions.can_start_thread(request.user, board),
+            "can_start_thread": permissions.can_start_thread(user, board),
         },
     )
+
+
+def _board_for_page(slug: str, user) -> Board:
+    """The board with its category, parent and the viewer's watch, in one query
+    compiled once per kind of viewer (``forum/prebuilt.py``)."""
+
+    def build(slug: str, user_id: int):
+        visitor = user
+        if user.is_authenticated:
+            visitor = copy.copy(user)
+            visitor.pk = user_id
+        boards = (
+            Board.objects.visible_to(visitor)
+            .select_related("category", "parent")
+            # Most boards have no sub-boards: then their query is not run at all.
+            .annotate(has_children=Exists(Board.objects.filter(parent=OuterRef("pk"))))
+        )
+        # The viewer's watch rides on the board's query (the watch button).
+        # Not the boards' order: the SQL is not a get()'s, which would drop it.
+        return watching.with_board_watch(boards, visitor).filter(slug=slug).order_by()
+
+    key = ("board page board", *viewer_shape(user))
+    found = prebuilt.fetch(key, build, slug, user.pk or 0)
+    if not found:
+        raise Http404("No such board.")
+    return found[0]
 
 
 def thread_detail(
