@@ -1,10 +1,13 @@
-"""The Jinja2 environment for the partials a page repeats many times.
+"""The Jinja2 environment for the pages served most and the partials they repeat.
 
 A thread page renders its post block and author card twenty times or more; Jinja2
 compiles a template to Python and renders those several times faster than Django's
-engine (measured on a 20-post page: about a fifth of the time). Page shells and forms
-stay in Django templates. Only helpers that need no request are global here: a
-shared block is rendered with its row alone, so nothing of the viewer can reach it.
+engine (measured on a 20-post page: about a fifth of the time). The thread, board and
+forum list pages and the layout's partials (templates/jinja2/layout.html, partials/)
+are Jinja2 too; forms stay in Django templates (crispy-forms), and Django pages
+include the layout's partials through ``{% jinja %}``. Only helpers that need no
+request are global here: a shared block is rendered with its row alone, so nothing
+of the viewer can reach it.
 """
 
 from django.contrib.staticfiles.storage import staticfiles_storage
@@ -12,6 +15,7 @@ from django.utils import timezone
 from jinja2 import Environment, StrictUndefined
 
 from accounts.links import fast_reverse
+from config import jinja_pages
 from forum.templatetags import forum_tags
 
 
@@ -42,6 +46,9 @@ def environment(**options) -> Environment:
     env = Environment(**{**options, "undefined": StrictUndefined})
     env.globals.update(url=url)
     env.globals.update(static=staticfiles_storage.url)
+    # The page layout's helpers (templates/jinja2/layout.html and partials/).
+    env.globals.update(jinja_pages.GLOBALS)
+    env.filters.update(jinja_pages.FILTERS)
     env.filters.update(
         strftime=strftime,
         isoformat=isoformat,

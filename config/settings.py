@@ -98,24 +98,28 @@ MIDDLEWARE = [
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
 
+# Both engines' pages see the same: the Jinja2 pages share the layout's partials.
+_CONTEXT_PROCESSORS = [
+    "config.context_processors.site",
+    "accounts.context_processors.color_mode",
+    "forum.context_processors.moderation",
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+]
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "config.context_processors.site",
-                "accounts.context_processors.color_mode",
-                "forum.context_processors.moderation",
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
+            "context_processors": _CONTEXT_PROCESSORS,
             # {% url %} from patterns reversed once (accounts/links.py).
             "builtins": [
                 "forum.templatetags.forum_tags",
                 "accounts.templatetags.fast_urls",
+                # {% jinja %}: the layout's partials, shared with Jinja2 pages.
+                "accounts.templatetags.jinja_partials",
             ],
         },
     },
@@ -126,7 +130,10 @@ TEMPLATES = [
         "NAME": "jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "config.jinja2.environment"},
+        "OPTIONS": {
+            "environment": "config.jinja2.environment",
+            "context_processors": _CONTEXT_PROCESSORS,
+        },
     },
 ]
 
