@@ -18,7 +18,9 @@ from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from accounts import links
 from accounts.http import viewer
+from accounts.models import User
 from forum import cache, reactions
 from forum.models import Post, Thread
 from forum.querysets import PostPage
@@ -30,28 +32,89 @@ CONTROL_FIELDS = (
 )
 
 
+def _template(name: str):
+    """The Jinja2 template itself: Django's wrapper, made anew on each lookup, adds
+    only the request's context, which ``_render`` adds itself."""
+    return engines["jinja2"].env.get_template(name)
+
+
 def _render(name: str, context: dict, request: HttpRequest | None = None) -> SafeString:
-    template = engines["jinja2"].get_template(name)
-    if request is None:
-        return mark_safe(template.render(context))  # noqa: S308 (escaped by the template)
-    # Django's backend adds csrf_input as a lazy value that masks the token again
-    # each time it is printed: once per form per post here. Computed once instead.
-    context = {
-        **context,
-        "request": request,
-        "csrf_input": csrf_input(request),
-        "csrf_token": get_token(request),
-    }
-    for processor in template.backend.template_context_processors:
-        context.update(processor(request))
-    return mark_safe(template.template.render(context))  # noqa: S308 (escaped by the template)
+    if request is not None:
+        # Django's backend adds csrf_input as a lazy value that masks the token
+        # again each time it is printed: once per form per post here. Computed once
+        # instead. No context processors: these partials get what they show.
+        context = {
+            **context,
+            "request": request,
+            "csrf_input": csrf_input(request),
+            "csrf_token": get_token(request),
+        }
+    return mark_safe(_template(name).render(context))  # noqa: S308 (escaped by the template)
+
+
+# Author cards by everything a card shows (``_card_key``), so a member who changed
+# in any way gets a new card and none is ever stale; no viewer is in it. Each is
+# about a kilobyte: 2,048 hold the authors of a hundred full pages, several times
+# what a worker shows between two of a busy author's posts (a post is a new card:
+# the post count), for about 3 MB. Full, it starts again empty: simpler than
+# tracking use, and safe between threads.
+AUTHOR_CARDS = 2048
+_cards: dict[tuple, SafeString] = {}
+
+
+def _card_key(author: User) -> tuple:
+    """What ``accounts/_author_card.html`` shows of ``author``, as values."""
+    if author.erased_at:
+        return ("erased",)
+    tier = author.shown_tier
+    return (
+        author.get_absolute_url(),
+        author.username,
+        author.avatar.url if author.avatar else "",
+        author.title,
+        tier.style if tier else "",
+        author.date_joined,
+        author.post_count,
+        author.reaction_score,
+    )
+
+
+def author_card(author: User) -> SafeString:
+    """The card beside an author's posts, rendered once per version of the member."""
+    key = _card_key(author)
+    card = _cards.get(key)
+    if card is None:
+        card = _render("accounts/_author_card.html", {"author": author})
+        if len(_cards) >= AUTHOR_CARDS:
+            _cards.clear()
+        _cards[key] = card
+    return card
+
+
+def reaction_counts(post: Post) -> list[tuple[int, str, str, int]]:
+    """(id, emoji, name, count) of each reaction the post has, in the catalogue's
+    order (``for_blocks`` reads both): what ``_reaction_counts.html`` lists."""
+    counts = post.reaction_counts
+    if not counts:
+        return []
+    return [
+        (pk, emoji, name, counts[str(pk)])
+        for pk, emoji, name in post.reaction_catalogue
+        if counts.get(str(pk))
+    ]
 
 
 def post_block(post: Post) -> SafeString:
     """A post as every reader sees it; rendered without the request on purpose."""
-    return _render("forum/_post.html", {"post": post})
+    context = {
+        "post": post,
+        "card": author_card(post.author),
+        "reaction_counts": reaction_counts(post),
+    }
+    return _render("forum/_post.html", context)
 
 
+@links.steady()  # twenty posts print a hundred links
 def thread_posts(
     request: HttpRequest,
     thread: Thread,
@@ -111,11 +174,13 @@ def _reaction_bars(user, posts: list[Post]) -> dict[int, reactions.Bar]:
     return {bar.post_id: bar for bar in bars if bar is not None}
 
 
+@links.steady()
 def reaction_update(request: HttpRequest, post: Post) -> SafeString:
     """After an htmx reaction: the viewer's new bar, and the post's counts out of
     band. ``post`` comes from ``for_blocks`` (counts and the reaction catalogue)."""
     bars = _reaction_bars(request.user, [post])
-    counts = _render("forum/_reaction_counts.html", {"post": post, "oob": True})
+    context = {"post": post, "reaction_counts": reaction_counts(post), "oob": True}
+    counts = _render("forum/_reaction_counts.html", context)
     if post.pk not in bars:
         return counts
     context = {"bar": bars[post.pk], "page_csrf_input": csrf_input(request)}
