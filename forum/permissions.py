@@ -6,6 +6,7 @@ else here queries.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -107,30 +108,83 @@ def can_reply(user: User | AnonymousUser, thread: Thread) -> bool:
     )
 
 
-def _own_live_post(user: User | AnonymousUser, post: Post, permission: str) -> bool:
-    board_id = post.thread.board_id
-    return (
-        can_post(user)
-        and post.author_id == user.pk
-        and not post.is_deleted
-        and not post.thread.is_locked
-        and can_view_thread(user, post.thread)
-        and access.for_user(user).can(board_id, permission)
+@dataclass(frozen=True)
+class PostRights:
+    """What one visitor may do to the posts of one thread.
+
+    The part that depends on the visitor and the thread alone is worked out once
+    (``post_rights``); each post then costs a few comparisons, so a page of posts
+    asks the rules below once, not three times per post. ``can_edit_post`` and the
+    others are these methods for one post: the rules live here only.
+    """
+
+    user_id: int | None
+    moderates: bool
+    # Members who may post and read the thread: report others' live posts.
+    may_report: bool
+    # ... and react to others' live approved posts (a locked thread: moderators).
+    may_react: bool
+    # ... and, the thread open, edit or delete their own where granted.
+    may_edit_own: bool
+    may_delete_own: bool
+    edit_window: int | None
+
+    def can_edit(self, post: Post) -> bool:
+        if self.moderates:
+            return True
+        if not (self.may_edit_own and self._own_live(post)):
+            return False
+        return self.edit_window is None or (
+            post.created_at is not None
+            and timezone.now() - post.created_at <= timedelta(minutes=self.edit_window)
+        )
+
+    def can_delete(self, post: Post) -> bool:
+        return self.moderates or (self.may_delete_own and self._own_live(post))
+
+    def can_report(self, post: Post) -> bool:
+        return (
+            self.may_report and post.author_id != self.user_id and not post.is_deleted
+        )
+
+    def can_react(self, post: Post) -> bool:
+        return (
+            self.may_react
+            and post.author_id != self.user_id
+            and not post.is_deleted
+            and post.is_approved
+        )
+
+    def _own_live(self, post: Post) -> bool:
+        return post.author_id == self.user_id and not post.is_deleted
+
+
+def post_rights(user: User | AnonymousUser, thread: Thread) -> PostRights:
+    """The visitor's rights over the posts of ``thread`` (see ``PostRights``)."""
+    board_id = thread.board_id
+    moderates_here = moderates(user, board_id)
+    posting = can_post(user) and can_view_thread(user, thread)
+    live = not thread.is_deleted
+    own = posting and not thread.is_locked
+    board_access = access.for_user(user) if own else None
+    return PostRights(
+        user_id=user.pk,
+        moderates=moderates_here,
+        may_report=posting and live,
+        may_react=posting
+        and live
+        and thread.is_approved
+        and (not thread.is_locked or moderates_here),
+        may_edit_own=own and board_access.can(board_id, "edit_own"),
+        may_delete_own=own and board_access.can(board_id, "delete_own"),
+        edit_window=board_access.edit_window(board_id) if own else None,
     )
 
 
 def can_edit_post(user: User | AnonymousUser, post: Post) -> bool:
     """Authors edit their own live posts in open threads, within the board's edit
     window; moderators of the board edit any post."""
-    if moderates(user, post.thread.board_id):
-        return True
-    if not _own_live_post(user, post, "edit_own"):
-        return False
-    window = access.for_user(user).edit_window(post.thread.board_id)
-    return window is None or (
-        post.created_at is not None
-        and timezone.now() - post.created_at <= timedelta(minutes=window)
-    )
+    return post_rights(user, post.thread).can_edit(post)
 
 
 def can_rename_thread(user: User | AnonymousUser, thread: Thread) -> bool:
@@ -152,9 +206,7 @@ def can_view_history(user: User | AnonymousUser, post: Post) -> bool:
 
 def can_delete_post(user: User | AnonymousUser, post: Post) -> bool:
     """Authors delete their own live posts where granted; moderators delete any."""
-    return moderates(user, post.thread.board_id) or _own_live_post(
-        user, post, "delete_own"
-    )
+    return post_rights(user, post.thread).can_delete(post)
 
 
 def can_moderate(user: User | AnonymousUser, thread: Thread) -> bool:
@@ -198,29 +250,13 @@ def moderates_any_board(user: User | AnonymousUser) -> bool:
 
 def can_report_post(user: User | AnonymousUser, post: Post) -> bool:
     """Members who may post report live posts they can read, except their own."""
-    return (
-        can_post(user)
-        and post.author_id != user.pk
-        and not post.is_deleted
-        and can_view_thread(user, post.thread)
-        and not post.thread.is_deleted
-    )
+    return post_rights(user, post.thread).can_report(post)
 
 
 def can_react(user: User | AnonymousUser, post: Post) -> bool:
     """Members who may post react to live posts they can read, except their own;
     in a locked thread only its moderators do."""
-    thread = post.thread
-    return (
-        can_post(user)
-        and post.author_id != user.pk
-        and not post.is_deleted
-        and post.is_approved
-        and not thread.is_deleted
-        and thread.is_approved
-        and can_view_thread(user, thread)
-        and (not thread.is_locked or moderates(user, thread.board_id))
-    )
+    return post_rights(user, post.thread).can_react(post)
 
 
 def can_report_member(user: User | AnonymousUser, member: User) -> bool:

@@ -273,14 +273,18 @@ def for_viewer(user: User, post_ids: Sequence[int]) -> tuple[list[Reaction], dic
 
 
 def bar(
-    post: Post, user: User, reactions: Sequence[Reaction], given: dict
+    post: Post,
+    rights: permissions.PostRights,
+    reactions: Sequence[Reaction],
+    given: dict,
 ) -> Bar | None:
-    """The controls a viewer gets under a post, or None when they may not react.
+    """The controls a viewer gets under a post, or None when they may not react
+    (``rights``: the viewer's in the post's thread).
 
     Retired reactions are not offered, except the viewer's own, so it can be taken
     back.
     """
-    if not permissions.can_react(user, post):
+    if not rights.can_react(post):
         return None
     mine = given.get(post.pk)
     choices = [r for r in reactions if r.is_active or r.pk == mine]

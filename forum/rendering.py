@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from accounts import links
 from accounts.http import viewer
 from accounts.models import User
-from forum import cache, reactions
+from forum import cache, permissions, reactions
 from forum.models import Post, Thread
 from forum.querysets import PostPage
 
@@ -149,9 +149,12 @@ def thread_posts(
         items = [cache.Block(row=post, html=post_block(post)) for post in posts]
     items += [cache.Block(row=post, html=post_block(post)) for post in held]
     user = viewer(request)  # each post's controls read it: not through the proxy
-    bars = _reaction_bars(user, [item.row for item in items])
+    # Worked out once for the page, then a few comparisons per post.
+    rights = permissions.post_rights(user, thread)
+    bars = _reaction_bars(user, rights, [item.row for item in items])
     context = {
         "reaction_bars": bars,
+        "rights": rights,
         # Masked once for the page's forms, and only when there are any: asking for
         # a token gives a guest's response a CSRF cookie.
         "page_csrf_input": csrf_input(request) if bars else "",
@@ -165,12 +168,15 @@ def thread_posts(
     return _render("forum/_post_list.html", context, request)
 
 
-def _reaction_bars(user, posts: list[Post]) -> dict[int, reactions.Bar]:
-    # Guests get none and cost nothing; a member's cost one query for the page.
-    if not user.is_authenticated:
+def _reaction_bars(
+    user, rights: permissions.PostRights, posts: list[Post]
+) -> dict[int, reactions.Bar]:
+    # Guests, and members who may react to nothing here, get none and cost
+    # nothing; a member's cost one query for the page.
+    if not rights.may_react:
         return {}
     choices, given = reactions.for_viewer(user, [post.pk for post in posts])
-    bars = (reactions.bar(post, user, choices, given) for post in posts)
+    bars = (reactions.bar(post, rights, choices, given) for post in posts)
     return {bar.post_id: bar for bar in bars if bar is not None}
 
 
@@ -178,7 +184,8 @@ def _reaction_bars(user, posts: list[Post]) -> dict[int, reactions.Bar]:
 def reaction_update(request: HttpRequest, post: Post) -> SafeString:
     """After an htmx reaction: the viewer's new bar, and the post's counts out of
     band. ``post`` comes from ``for_blocks`` (counts and the reaction catalogue)."""
-    bars = _reaction_bars(request.user, [post])
+    rights = permissions.post_rights(request.user, post.thread)
+    bars = _reaction_bars(request.user, rights, [post])
     context = {"post": post, "reaction_counts": reaction_counts(post), "oob": True}
     counts = _render("forum/_reaction_counts.html", context)
     if post.pk not in bars:

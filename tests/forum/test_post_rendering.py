@@ -173,3 +173,56 @@ def test_a_thread_page_under_a_script_prefix_links_under_it(
         assert "/sub/posts/" not in html and "/sub/members/" not in html
     finally:
         set_script_prefix("/")
+
+
+@pytest.mark.parametrize("who", ["guest", "author", "other", "moderator"])
+@pytest.mark.parametrize("locked", [False, True])
+def test_each_posts_controls_are_what_the_permission_rules_say(
+    client, thread, member, other_member, moderator, who, locked
+):
+    from forum import permissions
+
+    make_member("carol")
+    services.post_reply(thread=thread, author=other_member, body="From bob")
+    if locked:
+        services.set_thread_locked(thread=thread, moderator=moderator, locked=True)
+    viewer = {"author": member, "other": other_member, "moderator": moderator}.get(who)
+    if viewer:
+        client.force_login(viewer)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    user = User.objects.get(pk=viewer.pk) if viewer else None
+    shown_all = {}
+    for post in Post.objects.filter(thread=thread).select_related("thread"):
+        shown = {
+            verb: reverse(f"forum:{name}", args=[post.pk]) in html
+            for verb, name in [
+                ("edit", "post_edit"),
+                ("delete", "post_delete"),
+                ("report", "report_post"),
+                ("react", "post_react"),
+            ]
+        }
+        shown_all[post.author.username] = {v for v, on in shown.items() if on}
+        if user is None:
+            assert not any(shown.values())
+            continue
+        assert shown == {
+            "edit": permissions.can_edit_post(user, post),
+            "delete": permissions.can_delete_post(user, post),
+            "report": permissions.can_report_post(user, post),
+            "react": permissions.can_react(user, post),
+        }
+    expected = {
+        ("author", False): {"alice": {"edit", "delete"}, "bob": {"report", "react"}},
+        ("author", True): {"alice": set(), "bob": {"report"}},
+        ("moderator", False): {
+            "alice": {"edit", "delete", "report", "react"},
+            "bob": {"edit", "delete", "report", "react"},
+        },
+        ("moderator", True): {
+            "alice": {"edit", "delete", "report", "react"},
+            "bob": {"edit", "delete", "report", "react"},
+        },
+    }.get((who, locked))
+    if expected:
+        assert shown_all == expected
