@@ -1,7 +1,6 @@
 """What the page layout and the Jinja2 pages need that Django templates have as tags:
 the reader's time zone, ``{% querystring %}``, the htmx script, ``date``, the head's
-canonical address, and a Django template inside a Jinja2 page (the forms, which
-crispy-forms renders in Django templates).
+canonical address, crispy-forms' form and a Django template inside a Jinja2 page.
 """
 
 from django.template import Context, engines
@@ -10,7 +9,7 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django_htmx.jinja import htmx_script
 
-from forum.templatetags import discovery_tags
+from forum.templatetags import discovery_tags, forum_tags
 
 
 def querystring(request, **changes) -> str:
@@ -38,5 +37,7 @@ GLOBALS = {
     "htmx_script": htmx_script,
     "canonical_url": canonical_url,
     "django_include": django_include,
+    # The editor's form, rendered by crispy-forms (a blank one once per process).
+    "crispy_form": forum_tags.crispy_form,
 }
 FILTERS = {"date": date, "plain_text": discovery_tags.plain_text}
