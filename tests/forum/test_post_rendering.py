@@ -226,3 +226,30 @@ def test_each_posts_controls_are_what_the_permission_rules_say(
     }.get((who, locked))
     if expected:
         assert shown_all == expected
+
+
+def test_reaction_bars_drawn_once_carry_each_posts_own_id_and_pick(
+    client, thread, member, other_member
+):
+    from forum import reactions
+    from forum.models import Reaction
+
+    posts = [thread.posts.get()]
+    posts += [
+        services.post_reply(thread=thread, author=member, body=f"Reply {n}")
+        for n in range(2)
+    ]
+    like = Reaction.objects.order_by("position", "pk").first()
+    reactions.react(user=other_member, post=posts[1], reaction=like)
+    client.force_login(other_member)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    for post in posts:
+        bar = re.search(
+            rf'<form[^>]*id="reaction-bar-{post.pk}">.*?</form>', html, re.S
+        ).group(0)
+        assert reverse("forum:post_react", args=[post.pk]) in bar
+        assert "\x00" not in bar
+        pressed = 'aria-pressed="true"' in bar
+        assert pressed == (post == posts[1])
+        if pressed:
+            assert reverse("forum:post_unreact", args=[post.pk]) in bar
