@@ -131,6 +131,13 @@ def test_unread_markers_of_a_board_page_are_the_querysets(board, threads, member
     unread = readstate.unread_thread_ids(page, reader)
     assert unread == readstate.unread_thread_ids(queryset, reader)
     assert unread == {t.pk for t in threads if t.title != "T4"}
+    # A middle page (built each time) narrows the same way.
+    middle = BoardPage(board, reader, 2, 2)
+    assert middle.key is None
+    assert readstate.unread_thread_ids(middle, reader) == readstate.unread_thread_ids(
+        Thread.objects.board_page(board, reader, 2, 2), reader
+    )
+    assert len(readstate.unread_thread_ids(middle, reader)) == 2
     readstate.mark_board_read(user=reader, board=board)
     assert readstate.unread_thread_ids(BoardPage(board, reader, 0, 25), reader) == set()
     # Compiled with the reader's id as a value: another member's are their own.
