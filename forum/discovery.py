@@ -13,6 +13,7 @@ column of the thread's own query (``with_opening``).
 
 from __future__ import annotations
 
+import hashlib
 from html.parser import HTMLParser
 
 from django.contrib.auth.models import AnonymousUser
@@ -26,6 +27,12 @@ from forum.models import Board, Post, Thread
 # Enough of an opening post's HTML for a description, whatever its markup weighs.
 OPENING_HTML_CHARS = 4000
 DESCRIPTION_CHARS = 200
+# Texts already worked out, by a digest of their HTML and the limit: a profile
+# shows ten posts' snippets and a thread page its opening post's on every request,
+# and parsing the HTML costs more than the rest of a snippet's row. A changed post
+# has another digest, so nothing is stale. Bounded (about 1 MB), emptied when full.
+PLAIN_TEXTS = 4096
+_plain_texts: dict[tuple[bytes, int], str] = {}
 
 
 def guest() -> AnonymousUser:
@@ -88,6 +95,16 @@ def plain_text(html: str | None, limit: int = DESCRIPTION_CHARS) -> str:
     """The words of a post's HTML, quotes of others left out, cut at ``limit``."""
     if not html:
         return ""
+    key = (hashlib.md5(html.encode(), usedforsecurity=False).digest(), limit)
+    text = _plain_texts.get(key)
+    if text is None:
+        if len(_plain_texts) >= PLAIN_TEXTS:
+            _plain_texts.clear()
+        text = _plain_texts[key] = _plain_text(html, limit)
+    return text
+
+
+def _plain_text(html: str, limit: int) -> str:
     # A column cut short may end inside a tag: drop the unfinished tag.
     cut = html.rfind("<")
     if cut > html.rfind(">"):

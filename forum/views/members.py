@@ -1,17 +1,28 @@
 """A member's profile page (the card, the texts, what they posted) and the list."""
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from accounts import relations
 from accounts.models import Follow, User
-from forum import directory, permissions
+from forum import directory, permissions, prebuilt
 from forum.forms import MemberListForm
 from forum.models import Post, Thread
 from forum.pagination import ASCII_NUMBER
+from forum.querysets import viewer_shape
 
 PROFILE_ITEMS_PER_PAGE = 10
+# Past the largest id a member can have (a 64-bit column): such a path is a 404.
+MAX_ID = 2**63
+# What the profile's lists show (templates/jinja2/forum/member_detail.html): a
+# post's body is read for its snippet, never its search vector or source.
+PROFILE_POST_FIELDS = (
+    "position", "created_at", "body_html", "thread__slug", "thread__title"
+)  # fmt: skip
+PROFILE_THREAD_FIELDS = (
+    "slug", "title", "created_at", "reply_count", "board__slug", "board__name"
+)  # fmt: skip
 
 
 def _page_number(raw: str | None) -> int:
@@ -19,11 +30,44 @@ def _page_number(raw: str | None) -> int:
     return page if 0 < page <= 10_000 else 1
 
 
-def _slice_page(queryset: QuerySet, page: int) -> tuple[list, bool]:
-    """One page of rows and whether another follows, without a COUNT query."""
+def _slice_page(key: tuple, build, member_id: int, page: int) -> tuple[list, bool]:
+    """One page of ``build(member_id)``'s rows and whether another follows, without
+    a COUNT query. The first page, which nearly every visit shows, is compiled once
+    per ``key`` (``forum/prebuilt.py``); the others, rarer, as usual."""
     per_page = PROFILE_ITEMS_PER_PAGE
-    rows = list(queryset[(page - 1) * per_page : page * per_page + 1])
+    if page == 1:
+        rows = prebuilt.fetch(
+            key, lambda member: build(member)[: per_page + 1], member_id
+        )
+    else:
+        rows = list(build(member_id)[(page - 1) * per_page : page * per_page + 1])
     return rows[:per_page], len(rows) > per_page
+
+
+def _member(key: str, viewer) -> User | None:
+    """The member named by id or (case-insensitive) name, with their tiers and
+    whether the viewer follows them: one query, compiled once per kind of lookup."""
+    by_id = ASCII_NUMBER.fullmatch(key) is not None
+    if by_id and not 0 < int(key) < MAX_ID:
+        return None
+
+    def build(value, viewer_id: int):
+        members = User.objects.select_related("tier", "pinned_tier")
+        if viewer.is_authenticated:
+            # Whether the viewer follows this member, in the same query.
+            members = members.annotate(
+                viewer_follows=Exists(
+                    Follow.objects.filter(follower=viewer_id, followed=OuterRef("pk"))
+                )
+            )
+        # A name is bound as text (the stand-in compiled in its place is a number).
+        lookup = {"pk": value} if by_id else {"username__iexact": str(value)}
+        return members.filter(is_active=True, **lookup)
+
+    shape = ("profile member", by_id, viewer.is_authenticated)
+    value = int(key) if by_id else key
+    found = prebuilt.fetch(shape, build, value, viewer.pk or 0)
+    return found[0] if found else None
 
 
 def _relations(viewer, member: User) -> dict | None:
@@ -42,32 +86,35 @@ def member_detail(request: HttpRequest, key: str) -> HttpResponse:
     if "\x00" in key or len(key) > 150:
         raise Http404("No such member.")
     # An id is ASCII digits: "١٢" or "²" is looked up as a name (and not found).
-    lookup = (
-        {"pk": int(key)} if ASCII_NUMBER.fullmatch(key) else {"username__iexact": key}
-    )
-    members = User.objects.select_related("tier", "pinned_tier")
-    if request.user.is_authenticated:
-        # Whether the viewer follows this member, in the same query (no extra one).
-        members = members.annotate(
-            viewer_follows=Exists(
-                Follow.objects.filter(follower=request.user.pk, followed=OuterRef("pk"))
-            )
-        )
-    member = get_object_or_404(members, is_active=True, **lookup)
+    viewer = request.user
+    member = _member(key, viewer)
+    if member is None:
+        raise Http404("No such member.")
     posts_page = _page_number(request.GET.get("posts_page"))
     threads_page = _page_number(request.GET.get("threads_page"))
+    shape = viewer_shape(viewer)
     recent_posts, more_posts = _slice_page(
-        Post.objects.visible_to(request.user)
-        .filter(author=member)
-        .select_related("thread")
-        .order_by("-created_at", "-id"),
+        ("profile posts", *shape, PROFILE_ITEMS_PER_PAGE),
+        lambda member_id: (
+            Post.objects.visible_to(viewer)
+            .filter(author=member_id)
+            .select_related("thread")
+            .only(*PROFILE_POST_FIELDS)
+            .order_by("-created_at", "-id")
+        ),
+        member.pk,
         posts_page,
     )
     recent_threads, more_threads = _slice_page(
-        Thread.objects.visible_to(request.user)
-        .filter(author=member, is_deleted=False)
-        .select_related("board")
-        .order_by("-created_at", "-id"),
+        ("profile threads", *shape, PROFILE_ITEMS_PER_PAGE),
+        lambda member_id: (
+            Thread.objects.visible_to(viewer)
+            .filter(author=member_id, is_deleted=False)
+            .select_related("board")
+            .only(*PROFILE_THREAD_FIELDS)
+            .order_by("-created_at", "-id")
+        ),
+        member.pk,
         threads_page,
     )
     return render(

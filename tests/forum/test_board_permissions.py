@@ -174,3 +174,22 @@ def test_members_of_the_default_moderators_group_moderate_every_board(
     assert permissions.can_moderate(other_member, thread)
     assert permissions.can_moderate(other_member, elsewhere)
     assert Group.objects.filter(name="Administrators").exists()
+
+
+def test_one_profile_shows_each_viewer_only_their_boards(client, secret_thread):
+    # The profile's lists are compiled once per kind of viewer: the insider's
+    # SQL must never be the one a guest or an outsider gets after them.
+    thread, reply, insider = secret_thread
+    url = insider.get_absolute_url()
+    outsider = make_member("outsider")
+    for viewer, sees in (
+        (None, False),
+        (insider, True),
+        (None, False),
+        (outsider, False),
+    ):
+        client.logout()
+        if viewer is not None:
+            client.force_login(viewer)
+        html = client.get(url).content.decode()
+        assert ("Quarterly secrets" in html) is sees, viewer

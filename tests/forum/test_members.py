@@ -66,3 +66,22 @@ def test_profile_queries_do_not_grow_with_threads(client, member, board):
 @pytest.mark.parametrize("key", ["a%00b", "x" * 151])
 def test_odd_member_keys_are_not_found(client, key):
     assert client.get(f"/members/{key}/").status_code == 404
+
+
+def test_profile_is_found_by_id_or_any_case_of_the_name(client, member):
+    for key in (str(member.pk), member.username, member.username.upper()):
+        html = client.get(f"/members/{key}/").content.decode()
+        assert f"<bdi>{member.username}</bdi></h1>" in html, key
+    # Past any id a member can have: not found, not an error.
+    assert client.get(f"/members/{'9' * 30}/").status_code == 404
+    assert client.get(f"/members/{member.username}x/").status_code == 404
+
+
+def test_profile_snippet_follows_an_edit(client, member, board):
+    thread = make_thread(board=board, author=member, body="The first wording.")
+    assert (
+        "The first wording." in client.get(member.get_absolute_url()).content.decode()
+    )
+    services.edit_post(post=thread.posts.get(), editor=member, body="A second wording.")
+    html = client.get(member.get_absolute_url()).content.decode()
+    assert "A second wording." in html and "The first wording." not in html
