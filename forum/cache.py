@@ -61,7 +61,7 @@ def digests(
     The digest is an md5 of the row and of the rows its ``select_related`` joins,
     whole. Only the id query is compiled per call (compiling a select of a hundred
     columns costs more than running it), or not even that when the caller passes
-    it already built as ``ids`` (SQL and parameters: ``forum.prebuilt.sql``); the
+    it already built as ``ids`` (SQL and parameters: ``accounts.prebuilt.sql``); the
     joins and the rest are built once. ``fields`` are attribute names
     (``author_id``, ``is_deleted``).
     """
@@ -194,7 +194,7 @@ def listing(
     a template caches it with ``{% cache fragment.seconds name fragment.key %}``.
     With the cache off nothing is looked up, so no fingerprint is read either.
     ``ids``: the list's id query already built (SQL and parameters, as
-    ``forum.prebuilt.sql`` gives it); ``queryset`` then gives only its model, joins
+    ``accounts.prebuilt.sql`` gives it); ``queryset`` then gives only its model, joins
     and database.
     """
     if not enabled():

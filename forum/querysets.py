@@ -10,7 +10,8 @@ from django.db import connections, models, router
 from django.db.models.expressions import RawSQL
 from django.utils.functional import cached_property
 
-from forum import access, permissions, prebuilt
+from accounts import prebuilt
+from forum import access, permissions
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -147,7 +148,7 @@ def page_slice(
 
 def viewer_shape(user: User) -> tuple:
     """What the ``visible_to`` filters' SQL depends on besides values, for a key of
-    ``forum/prebuilt.py``: the kind of viewer and the boards in their IN lists."""
+    ``accounts/prebuilt.py``: the kind of viewer and the boards in their IN lists."""
     if permissions.is_moderator(user):
         return ("moderator",)
     board_access = access.for_user(user)
@@ -158,7 +159,7 @@ def viewer_shape(user: User) -> tuple:
 
 
 class Listing:
-    """A list of rows read with SQL compiled once per shape (``forum/prebuilt.py``):
+    """A list of rows read with SQL compiled once per shape (``accounts/prebuilt.py``):
     building and compiling a select of four or five joined tables cost a board page
     or the forum list more than running it. ``key`` names the shape (None: build
     and compile as usual), ``_build`` makes the queryset from ``values``.
@@ -367,7 +368,7 @@ class PostQuerySet(models.QuerySet):
 
 class PostPage:
     """One page of a thread's posts (``page_of``), read with SQL compiled once per
-    process and page size (``forum/prebuilt.py``): compiling the six-table select
+    process and page size (``accounts/prebuilt.py``): compiling the six-table select
     cost the cold thread page more than running it.
 
     Iterating gives the posts, each knowing its thread. ``ids()`` is the page's id

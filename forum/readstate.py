@@ -62,7 +62,7 @@ def cutoff(now: datetime | None = None) -> datetime:
 
 def cutoff_expression(now: datetime | None = None):
     """The cut-off in SQL: the statement's own clock less the setting's days, so a
-    query compiled once (``forum/prebuilt.py``) stays right; ``now`` fixes it."""
+    query compiled once (``accounts/prebuilt.py``) stays right; ``now`` fixes it."""
     if now is not None:
         return Value(cutoff(now))
     days = Value(timedelta(days=settings.FORUM_READ_CUTOFF_DAYS))

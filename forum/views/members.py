@@ -4,9 +4,9 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from accounts import relations
+from accounts import prebuilt, relations
 from accounts.models import Follow, User
-from forum import directory, permissions, prebuilt
+from forum import directory, permissions
 from forum.forms import MemberListForm
 from forum.models import Post, Thread
 from forum.pagination import ASCII_NUMBER
@@ -33,7 +33,7 @@ def _page_number(raw: str | None) -> int:
 def _slice_page(key: tuple, build, member_id: int, page: int) -> tuple[list, bool]:
     """One page of ``build(member_id)``'s rows and whether another follows, without
     a COUNT query. The first page, which nearly every visit shows, is compiled once
-    per ``key`` (``forum/prebuilt.py``); the others, rarer, as usual."""
+    per ``key`` (``accounts/prebuilt.py``); the others, rarer, as usual."""
     per_page = PROFILE_ITEMS_PER_PAGE
     if page == 1:
         rows = prebuilt.fetch(

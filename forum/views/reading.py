@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from accounts import prebuilt
 from accounts.http import viewer
 from forum import (
     access,
@@ -14,7 +15,6 @@ from forum import (
     drafts,
     online,
     permissions,
-    prebuilt,
     readstate,
     rendering,
     viewcounts,
@@ -29,7 +29,7 @@ from forum.querysets import BoardPage, ForumList, PostPage, viewer_shape
 
 def index(request: HttpRequest) -> HttpResponse:
     user = viewer(request)
-    # The boards' query is compiled once per kind of viewer (forum/prebuilt.py).
+    # The boards' query is compiled once per kind of viewer (accounts/prebuilt.py).
     boards = ForumList(Board, user)
     # Member count, newest member, who's online and the record: one snapshot a
     # minute for every visitor (forum/online.py), no query between two.
@@ -126,7 +126,7 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _board_for_page(slug: str, user) -> Board:
     """The board with its category, parent and the viewer's watch, in one query
-    compiled once per kind of viewer (``forum/prebuilt.py``)."""
+    compiled once per kind of viewer (``accounts/prebuilt.py``)."""
 
     def build(slug: str, user_id: int):
         visitor = user
@@ -205,8 +205,8 @@ def _thread_for_page(thread_id: int, user) -> Thread:
     """The thread with what its page needs about the viewer, in one query.
 
     The query's shape depends only on the kind of viewer (guest, member, moderator,
-    the boards they moderate), so it is compiled once per kind (``forum/prebuilt.py``)
-    and run with the thread's and the viewer's ids.
+    the boards they moderate), so it is compiled once per kind
+    (``accounts/prebuilt.py``) and run with the thread's and the viewer's ids.
     """
     if user.is_authenticated:
         moderated = access.for_user(user).moderated_filter("thread__board_id")

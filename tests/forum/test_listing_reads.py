@@ -1,12 +1,13 @@
 """The board page's and the forum list's reads, compiled once per shape of query
-(forum/querysets.py ``Listing``, forum/prebuilt.py), read what Django would read,
+(forum/querysets.py ``Listing``, accounts/prebuilt.py), read what Django would read,
 and one viewer's shape never serves another."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from forum import access, prebuilt, readstate, rendering, services
+from accounts import prebuilt
+from forum import access, readstate, rendering, services
 from forum.models import Board, BoardPermission, Thread
 from forum.querysets import BoardPage, ForumList
 from tests.factories import make_board, make_category, make_member, make_thread

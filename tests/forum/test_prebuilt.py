@@ -1,14 +1,15 @@
-"""SQL compiled once per process (forum/prebuilt.py) reads what Django would read,
+"""SQL compiled once per process (accounts/prebuilt.py) reads what Django would read,
 and links reversed once per name (config/jinja2.py ``url``) are the links reverse
 gives."""
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse, set_script_prefix
 
+from accounts import prebuilt
 from config.jinja2 import url
-from forum import prebuilt
 from forum.models import Post
 from forum.querysets import PostPage
 from tests.factories import make_member, make_posts, make_thread
@@ -88,3 +89,22 @@ def test_url_follows_the_script_prefix():
     finally:
         set_script_prefix("/")
     assert url("forum:post_edit", 5) == "/posts/5/edit/"
+
+
+class _Elsewhere:
+    """A router that sends reads to another database alias (never connected to)."""
+
+    def db_for_read(self, model, **hints):
+        return "elsewhere"
+
+
+def test_a_compiled_shape_reads_where_the_router_says_at_each_run(board):
+    # Compiled during one request (say, on the read replica), the shape must not
+    # keep that database for a request that has to read the primary.
+    thread = make_thread(board=board, author=make_member("opener"))
+    list(PostPage(thread, 1, 20))
+    shape = prebuilt._compiled[("post page", 20)]
+    assert shape.db == "default"
+    with override_settings(DATABASE_ROUTERS=[_Elsewhere()]):
+        assert shape.db == "elsewhere"
+    assert shape.db == "default"

@@ -1,13 +1,18 @@
-"""A page's main reads, compiled to SQL once per process, run with a request's values.
+"""Reads compiled to SQL once per process, run with a request's values.
+
+Used for a page's main reads (the forum's thread, board and profile pages) and for
+the member behind a session on every logged-in request (``accounts/backends.py``);
+it lives here, below the forum, so both layers can use it.
 
 Django compiles a queryset to SQL each time it is evaluated. For the select of six
 joined tables behind a thread page that costs several times what PostgreSQL takes to
-run it (on the bench machine about 2 ms to compile, 0.3 ms to run). A page's main
-reads come in a few shapes that differ only in values (a thread id, a member id, a
-position), so each shape is compiled once, with stand-in values, and every request
-runs the stored SQL with its own values and turns the rows into model instances the
-way Django's own iterator does (same columns, converters and ``select_related``
-objects). ``forum/cache.py`` does the same for the fingerprint query.
+run it (on the bench machine about 2 ms to compile, 0.3 ms to run); even a user
+row by id costs twice its round trip. These reads come in a few shapes that differ
+only in values (a thread id, a member id, a position), so each shape is compiled
+once, with stand-in values, and every request runs the stored SQL with its own
+values and turns the rows into model instances the way Django's own iterator
+does (same columns, converters and ``select_related`` objects). ``forum/cache.py``
+does the same for the fingerprint query.
 
 A shape's key must name everything that changes the SQL besides the values passed
 (a visitor's kind, the boards in an ``IN`` list): a build function that reads
@@ -41,9 +46,16 @@ class Compiled:
     # For each parameter, the index of the value it takes, or None (a constant).
     slots: tuple[int | None, ...]
     compiler: Any
-    db: str
     # The queryset built with the stand-ins: its model and joins, never run.
     queryset: QuerySet
+
+    @property
+    def db(self) -> str:
+        """The database the router picks now, not when the shape was compiled: a
+        shape first run by a request on the read replica serves requests that must
+        read the primary too (config/db_router.py). Both are PostgreSQL, so the
+        SQL is the same."""
+        return self.queryset.db
 
     def bind(self, values: Sequence[Any]) -> list[Any]:
         # Keep the parameter's type: with server-side binding Django sends integers
@@ -54,8 +66,8 @@ class Compiled:
         ]
 
     def fetch(self, values: Sequence[Any]) -> list[Model]:
-        compiler = self.compiler
-        with connections[self.db].cursor() as cursor:
+        compiler, db = self.compiler, self.db
+        with connections[db].cursor() as cursor:
             cursor.execute(self.sql, self.bind(values))
             rows = cursor.fetchall()
         select, klass_info = compiler.select, compiler.klass_info
@@ -63,11 +75,11 @@ class Compiled:
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
         names = [f[0].target.attname for f in select[start:end]]
-        populators = get_related_populators(klass_info, select, self.db)
+        populators = get_related_populators(klass_info, select, db)
         annotations = compiler.annotation_col_map or {}
         objects = []
         for row in compiler.results_iter([rows]):
-            obj = model.from_db(self.db, names, row[start:end])
+            obj = model.from_db(db, names, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
             for name, position in annotations.items():
@@ -128,6 +140,5 @@ def _compile(build: Callable[..., QuerySet], count: int) -> Compiled | None:
         params=tuple(params),
         slots=slots,
         compiler=compiler,
-        db=queryset.db,
         queryset=queryset,
     )
