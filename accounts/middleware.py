@@ -82,16 +82,24 @@ class ConsentMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method in ("GET", "HEAD") and not self._exempt(request.path):
-            user = request.user
-            if user.is_authenticated and user.consent_due:
-                target = reverse("accounts:agree")
-                if request.get_full_path() != "/":
-                    target += "?" + urlencode({"next": request.get_full_path()})
-                if getattr(request, "htmx", False):
-                    return HttpResponseClientRedirect(target)
-                return redirect(target)
+        due = request.method in ("GET", "HEAD") and self._due(request)
+        if due and not self._exempt(request.path):
+            target = reverse("accounts:agree")
+            if request.get_full_path() != "/":
+                target += "?" + urlencode({"next": request.get_full_path()})
+            if getattr(request, "htmx", False):
+                return HttpResponseClientRedirect(target)
+            return redirect(target)
         return self.get_response(request)
+
+    @staticmethod
+    def _due(request: HttpRequest) -> bool:
+        # Asked first: a guest's request, or a member's with nothing due, costs
+        # neither a user lookup (no session cookie) nor the exempt paths' reverses.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return False
+        user = request.user
+        return user.is_authenticated and bool(user.consent_due)
 
     @staticmethod
     def _exempt(path: str) -> bool:

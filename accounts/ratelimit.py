@@ -24,6 +24,8 @@ from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
+from accounts.backends import SessionUserMixin
+
 HOUR = 3600
 
 
@@ -170,11 +172,13 @@ def unlock_account(username: str) -> None:
     axes_reset(username=account_key(username))
 
 
-class LoginLockoutBackend(AxesStandaloneBackend):
+class LoginLockoutBackend(SessionUserMixin, AxesStandaloneBackend):
     """django-axes' check, for logins over HTTP.
 
     A login without a request (the test client's ``login()``, a shell) has no
-    address to count, so it passes through to the next backend.
+    address to count, so it passes through to the next backend. Sessions that
+    name it (``force_login`` picks the first backend) read their member as
+    ``MemberBackend``'s do.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):

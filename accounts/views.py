@@ -55,7 +55,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 None, "That username or email address was just taken. Try another."
             )
     if user is not None:
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend="accounts.backends.MemberBackend")
         services.send_email_confirmation(
             member=user, email=user.email, site_root=_site_root(request)
         )

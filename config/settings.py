@@ -226,11 +226,17 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         },
     }
+    # Django's database sessions, looked up with SQL written once (a session
+    # query on every logged-in page view; accounts/session_store.py).
+    SESSION_ENGINE = "accounts.session_store"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     # Refuses a locked-out account or address before any password is checked.
     "accounts.ratelimit.LoginLockoutBackend",
+    # Django's ModelBackend with the session's member read from SQL compiled once.
+    "accounts.backends.MemberBackend",
+    # Only for sessions made before MemberBackend was: it never checks a password.
     "django.contrib.auth.backends.ModelBackend",
 ]
 _validation = "django.contrib.auth.password_validation"
