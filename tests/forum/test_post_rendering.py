@@ -253,3 +253,38 @@ def test_reaction_bars_drawn_once_carry_each_posts_own_id_and_pick(
         assert pressed == (post == posts[1])
         if pressed:
             assert reverse("forum:post_unreact", args=[post.pk]) in bar
+
+
+@pytest.mark.parametrize("who", ["other", "moderator"])
+def test_controls_drawn_once_per_kind_of_post_carry_each_posts_own_id(
+    client, thread, member, other_member, moderator, who, settings
+):
+    from forum import bookmarks
+
+    settings.FORUM_APPROVAL_POSTS = 0
+    replies = [
+        services.post_reply(thread=thread, author=member, body=f"Reply {n}")
+        for n in range(3)
+    ]
+    posts = [thread.posts.get(position=1), *replies]
+    viewer = other_member if who == "other" else moderator
+    bookmarks.bookmark_post(user=viewer, post=replies[1])
+    client.force_login(viewer)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    assert "\x00" not in html and str(rendering._STAND_IN) not in html
+    footers = dict(
+        re.findall(
+            r'<article[^>]*data-post-id="(\d+)".*?(<footer.*?</footer>)', html, re.S
+        )
+    )
+    assert set(footers) == {str(post.pk) for post in posts}
+    for post in posts:
+        footer = footers[str(post.pk)]
+        # Every id in the controls is this post's, and its own links are there.
+        assert set(re.findall(r"/posts/(\d+)/", footer)) == {str(post.pk)}
+        assert set(re.findall(r'data-post-id="(\d+)"', footer)) == {str(post.pk)}
+        assert reverse("forum:bookmark_post", args=[post.pk]) in footer
+        assert ("Bookmarked</button>" in footer) == (post == replies[1])
+        assert (reverse("forum:post_edit", args=[post.pk]) in footer) == (
+            who == "moderator"
+        )
