@@ -32,7 +32,7 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve":
         return serve(*sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", default="thread,board", help="thread, board, index")
+    parser.add_argument("--pages", default="thread,board", help="thread, board, index, profile")
     parser.add_argument("--visits", default=",".join(VISITS))
     parser.add_argument("--requests", type=int, default=10)
     args = parser.parse_args()
@@ -99,6 +99,7 @@ def serve(page: str, visit: str, count: str) -> int:
             "thread": targets["thread"].get_absolute_url(),
             "board": targets["board"].get_absolute_url(),
             "index": "/",
+            "profile": targets["member"].get_absolute_url(),
         }[page]
         if visit.startswith("member"):
             client.force_login(User.objects.get(pk=targets["member_id"]))
