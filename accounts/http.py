@@ -5,9 +5,12 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 
 from accounts.models import User
 
@@ -19,6 +22,37 @@ class AuthedRequest(HttpRequest):
     """A request from a logged-in member (views behind ``login_required``)."""
 
     user: User
+
+
+def page_csrf_token(request: HttpRequest) -> str:
+    """The CSRF token for this response's forms, masked once.
+
+    Django's Jinja2 backend gives templates ``csrf_input`` as a lazy value that
+    masks the token again each time it is printed (a page of posts prints it
+    for every form); Django templates' own ``csrf_token`` is masked once per page
+    like this. Asking for it still gives the response its CSRF cookie.
+    """
+    token = getattr(request, "_page_csrf_token", None)
+    if token is None:
+        token = request._page_csrf_token = get_token(request)
+    return token
+
+
+def page_csrf_input(request: HttpRequest) -> SafeString:
+    """The hidden CSRF field with :func:`page_csrf_token`."""
+    return format_html(
+        '<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+        page_csrf_token(request),
+    )
+
+
+def lazy_csrf(request: HttpRequest) -> dict[str, SimpleLazyObject]:
+    """``csrf_input`` and ``csrf_token`` for a template, masked once and only
+    when printed: a page without a form sets no CSRF cookie."""
+    return {
+        "csrf_input": SimpleLazyObject(lambda: page_csrf_input(request)),
+        "csrf_token": SimpleLazyObject(lambda: page_csrf_token(request)),
+    }
 
 
 def client_ip(request: HttpRequest) -> str | None:

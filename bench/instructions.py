@@ -32,7 +32,9 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--serve":
         return serve(*sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--pages", default="thread,board", help="thread, board, index, profile")
+    parser.add_argument(
+        "--pages", default="thread,board", help="thread, board, index, profile"
+    )
     parser.add_argument("--visits", default=",".join(VISITS))
     parser.add_argument("--requests", type=int, default=10)
     args = parser.parse_args()

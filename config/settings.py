@@ -132,7 +132,10 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "config.jinja2.environment",
-            "context_processors": _CONTEXT_PROCESSORS,
+            "context_processors": [
+                *_CONTEXT_PROCESSORS,
+                "config.context_processors.page_csrf",
+            ],
         },
     },
 ]

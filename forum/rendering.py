@@ -13,14 +13,13 @@ from dataclasses import dataclass
 
 from django.db.models.base import ModelState
 from django.http import HttpRequest
-from django.middleware.csrf import get_token
 from django.template import engines
-from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts import links
-from accounts.http import viewer
+from accounts.http import lazy_csrf, viewer
+from accounts.http import page_csrf_input as page_csrf
 from accounts.models import User
 from forum import cache, permissions, reactions
 from forum.models import Post, Reaction, Thread
@@ -41,15 +40,8 @@ def _template(name: str):
 
 def _render(name: str, context: dict, request: HttpRequest | None = None) -> SafeString:
     if request is not None:
-        # Django's backend adds csrf_input as a lazy value that masks the token
-        # again each time it is printed: once per form per post here. Computed once
-        # instead. No context processors: these partials get what they show.
-        context = {
-            **context,
-            "request": request,
-            "csrf_input": csrf_input(request),
-            "csrf_token": get_token(request),
-        }
+        # No context processors: these partials get what they show.
+        context = {**context, "request": request, **lazy_csrf(request)}
     return mark_safe(_template(name).render(context))  # noqa: S308 (escaped by the template)
 
 
@@ -164,7 +156,7 @@ def thread_posts(
     bars = _reaction_bars(user, rights, posts)
     # Masked once for the page's forms, and only when there are any: asking for a
     # token gives a guest's response a CSRF cookie.
-    page_csrf_input = csrf_input(request) if user.is_authenticated else ""
+    page_csrf_input = page_csrf(request) if user.is_authenticated else ""
     page = {
         "member": user.is_authenticated,
         "is_moderator": is_moderator,
@@ -294,7 +286,7 @@ def reaction_update(request: HttpRequest, post: Post) -> SafeString:
     counts = _render("forum/_reaction_counts.html", context)
     if post.pk not in bars:
         return counts
-    context = {"bar": bars[post.pk], "page_csrf_input": csrf_input(request)}
+    context = {"bar": bars[post.pk], "page_csrf_input": page_csrf(request)}
     bar = _render("forum/_reaction_bar.html", context, request)
     return mark_safe(bar + counts)  # noqa: S308 (both rendered by our templates)
 

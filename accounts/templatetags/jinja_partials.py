@@ -13,8 +13,9 @@ template rendered with the request: ``request``, ``csrf_input``, ``csrf_token``.
 
 from django import template
 from django.template import engines
-from django.template.backends.utils import csrf_input_lazy, csrf_token_lazy
 from django.utils.safestring import mark_safe
+
+from accounts.http import lazy_csrf
 
 register = template.Library()
 
@@ -34,8 +35,8 @@ class JinjaNode(template.Node):
         )
         if request is not None:
             values.setdefault("request", request)
-            values.setdefault("csrf_input", csrf_input_lazy(request))
-            values.setdefault("csrf_token", csrf_token_lazy(request))
+            for name, value in lazy_csrf(request).items():
+                values.setdefault(name, value)
         # The partial escapes what it prints; its output is HTML.
         return mark_safe(partial.template.render(values))  # noqa: S308
 

@@ -288,3 +288,23 @@ def test_controls_drawn_once_per_kind_of_post_carry_each_posts_own_id(
         assert (reverse("forum:post_edit", args=[post.pk]) in footer) == (
             who == "moderator"
         )
+
+
+def test_a_pages_forms_share_one_masked_token_that_the_site_accepts(
+    thread, member, other_member
+):
+    from django.test import Client
+
+    services.post_reply(thread=thread, author=member, body="A reply to bookmark")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(other_member)
+    html = client.get(thread.get_absolute_url()).content.decode()
+    tokens = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
+    # The bookmark, reaction, watch, reply and navigation forms: one mask.
+    assert len(tokens) > 5 and len(set(tokens)) == 1
+    post = thread.posts.order_by("position").last()
+    url = reverse("forum:bookmark_post", args=[post.pk])
+    assert client.post(url).status_code == 403  # no token: refused
+    response = client.post(url, {"csrfmiddlewaretoken": tokens[0]})
+    assert response.status_code == 302
+    assert other_member.bookmarks.filter(post=post).exists()
