@@ -1,6 +1,7 @@
 """A member's profile page (the card, the texts, what they posted) and the list."""
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Value
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -60,9 +61,14 @@ def _member(key: str, viewer) -> User | None:
                     Follow.objects.filter(follower=viewer_id, followed=OuterRef("pk"))
                 )
             )
-        # A name is bound as text (the stand-in compiled in its place is a number).
-        lookup = {"pk": value} if by_id else {"username__iexact": str(value)}
-        return members.filter(is_active=True, **lookup)
+        if by_id:
+            return members.filter(is_active=True, pk=value)
+        # Compared as the unique index on lower(username) holds names, so the
+        # index finds the one match (a mention's link is by name). A name is
+        # bound as text: the stand-in compiled in its place is a number.
+        return members.alias(name=Lower("username")).filter(
+            is_active=True, name=Lower(Value(str(value)))
+        )
 
     shape = ("profile member", by_id, viewer.is_authenticated)
     value = int(key) if by_id else key
