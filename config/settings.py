@@ -134,7 +134,9 @@ TEMPLATES = [
             "environment": "config.jinja2.environment",
             "context_processors": [
                 *_CONTEXT_PROCESSORS,
-                "config.context_processors.page_csrf",
+                # csrf_input and csrf_token masked once per page, in place of the
+                # backend's, which mask the token again at every form.
+                "accounts.http.lazy_csrf",
             ],
         },
     },

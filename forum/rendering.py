@@ -154,8 +154,9 @@ def thread_posts(
     rights = permissions.post_rights(user, thread)
     posts = [item.row for item in items]
     bars = _reaction_bars(user, rights, posts)
-    # Masked once for the page's forms, and only when there are any: asking for a
-    # token gives a guest's response a CSRF cookie.
+    # Masked once for the page's forms. A member's controls always hold one (the
+    # bookmark form); a guest's hold none, and asking for a token would give a
+    # guest's response a CSRF cookie.
     page_csrf_input = page_csrf(request) if user.is_authenticated else ""
     page = {
         "member": user.is_authenticated,

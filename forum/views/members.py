@@ -14,8 +14,9 @@ from forum.pagination import ASCII_NUMBER
 from forum.querysets import viewer_shape
 
 PROFILE_ITEMS_PER_PAGE = 10
-# Past the largest id a member can have (a 64-bit column): such a path is a 404.
-MAX_ID = 2**63
+# Longer than any row id, as the paths' id converter has it (config/converters.py):
+# such a path is a 404, not a bigint overflow in the database.
+ID_DIGITS = 18
 # What the profile's lists show (templates/jinja2/forum/member_detail.html): a
 # post's body is read for its snippet, never its search vector or source.
 PROFILE_POST_FIELDS = (
@@ -49,7 +50,7 @@ def _member(key: str, viewer) -> User | None:
     """The member named by id or (case-insensitive) name, with their tiers and
     whether the viewer follows them: one query, compiled once per kind of lookup."""
     by_id = ASCII_NUMBER.fullmatch(key) is not None
-    if by_id and not 0 < int(key) < MAX_ID:
+    if by_id and len(key) > ID_DIGITS:
         return None
 
     def build(value, viewer_id: int):
