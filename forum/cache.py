@@ -1,14 +1,16 @@
-"""Shared blocks: HTML the same for every viewer, cached under its rows' fingerprint.
+"""Shared blocks: HTML the same for every viewer, cached under its rows' versions.
 
 A thread page's post is one block (author card, body, signature, edit note); a list
 with nothing per viewer in it (the forum list, a board's threads) is one block. A
-block's key is an md5 that PostgreSQL computes over every column of its rows and of
-the rows their ``select_related`` joins (as text; generated columns, which follow
-from the others, left out), so any write to any of them
-(a reply, an edit, an author's new post count, a renamed tier, a column added later)
-gives a new key. Nothing is invalidated by hand, and a
-worker with its own local-memory cache never serves a block whose rows changed in
-another worker.
+block's key names the version of each row it shows and of each row their
+``select_related`` joins: PostgreSQL's ``xmin`` (the transaction that wrote the
+version) and ``ctid`` (where it lies). Any write to any of them (a reply, an edit, an
+author's new post count, a renamed tier) writes a new version and so gives a new
+key, even a second write in the same transaction, whose new version lies elsewhere
+while the old one is still there. Nothing is invalidated by hand, and a worker with
+its own local-memory cache never serves a block whose rows changed in another
+worker. Reading two system columns costs PostgreSQL nothing like turning every
+column of every row into text did.
 
 A block is rendered from its row alone, never with the request: whatever depends on
 who is looking (edit links, reply buttons, moderator tools, later reactions and
@@ -58,8 +60,8 @@ def digests(
 ) -> list[dict[str, Any]]:
     """The rows ``queryset`` reads, in its order: pk, ``fields`` and a ``digest``.
 
-    The digest is an md5 of the row and of the rows its ``select_related`` joins,
-    whole. Only the id query is compiled per call (compiling a select of a hundred
+    The digest names the version of the row and of the rows its ``select_related``
+    joins. Only the id query is compiled per call (compiling a select of a hundred
     columns costs more than running it), or not even that when the caller passes
     it already built as ``ids`` (SQL and parameters: ``accounts.prebuilt.sql``); the
     joins and the rest are built once. ``fields`` are attribute names
@@ -80,7 +82,7 @@ def digests(
         columns = {f.attname: f.column for f in model._meta.concrete_fields}
         pk = quote(model._meta.pk.column)
         _digest_sql[key] = (
-            f"SELECT t0.{pk}, md5({joins.rows})"
+            f"SELECT t0.{pk}, {joins.rows}"
             + "".join(f", t0.{quote(columns[name])}" for name in fields)
             + " FROM unnest(ARRAY({ids})) WITH ORDINALITY AS page(id, n)"
             + f" JOIN {joins.base} ON t0.{pk} = page.id {joins.joined}"
@@ -110,7 +112,7 @@ _joins: dict[tuple[type[Model], str], _Joins] = {}
 
 
 def _joined_tables(model: type[Model], related: dict | bool) -> _Joins:
-    """FROM and whole-row text for a model and the relations select_related follows."""
+    """FROM and row versions for a model and the relations select_related follows."""
     key = (model, repr(related))
     if key not in _joins:
         quote = connections["default"].ops.quote_name
@@ -137,26 +139,12 @@ def _joined_tables(model: type[Model], related: dict | bool) -> _Joins:
                 if f.is_relation and not f.null
             }
         join(model, "t0", related or {})
+        # A missing joined row (no tier) reads as NULL, which concat_ws skips.
         rows = "concat_ws(',', {})".format(
-            ", ".join(_row_text(alias, other, quote) for alias, other in aliases)
+            ", ".join(f"{alias}.xmin, {alias}.ctid" for alias, _ in aliases)
         )
         _joins[key] = _Joins(base=tables[0], joined=" ".join(tables[1:]), rows=rows)
     return _joins[key]
-
-
-def _row_text(alias: str, model: type[Model], quote: Callable[[str], str]) -> str:
-    """A row's stored columns as text, but for generated ones (GeneratedField).
-
-    Those follow from the row's other columns, so leaving them out changes no key;
-    a post's search vector (a tsvector of its whole body) made the text of a page's
-    posts take twice as long to build.
-    """
-    columns = [
-        f"{alias}.{quote(f.column)}"
-        for f in model._meta.concrete_fields
-        if not getattr(f, "generated", False)
-    ]
-    return f"ROW({', '.join(columns)})::text"
 
 
 def shared_blocks(

@@ -217,6 +217,19 @@ def test_digests_change_with_any_column_of_any_joined_row(thread, member):
     assert fragment_cache.digests(Post.objects.none()) == []
 
 
+def test_digests_change_with_every_write_even_in_one_transaction(thread, member):
+    """Each test runs in one transaction, as a request that writes twice does: the
+    versions still differ, and going back to an earlier value is a new version too."""
+    posts = Post.objects.page_of(thread, 1, 20)
+    seen = [fragment_cache.digests(posts)[0]["digest"]]
+    for place in ("Lisbon", "Porto", ""):
+        User.objects.filter(pk=member.pk).update(location=place)
+        seen.append(fragment_cache.digests(posts)[0]["digest"])
+    Post.objects.filter(thread=thread).update(body="Reworded")
+    seen.append(fragment_cache.digests(posts)[0]["digest"])
+    assert len(set(seen)) == len(seen) == 5
+
+
 def test_with_the_cache_off_a_page_shows_what_it_shows_cached(
     client, thread, member, other_member, settings
 ):
