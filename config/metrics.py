@@ -26,6 +26,7 @@ from django.db import DatabaseError
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_prometheus.cache.metrics import (
     django_cache_get_total,
     django_cache_hits_total,
@@ -44,27 +45,46 @@ _MISSING = object()
 
 
 class _CountedCache:
-    """Counts gets, hits and misses under the backend's name."""
+    """Counts gets, hits and misses under the backend's name.
+
+    The labelled counters are looked up once per cache object, not per call: a
+    thread page reads its twenty post blocks in one ``get_many``.
+    """
 
     metric_backend = ""
 
+    @cached_property
+    def _counters(self):
+        return tuple(
+            metric.labels(backend=self.metric_backend)
+            for metric in (
+                django_cache_get_total,
+                django_cache_hits_total,
+                django_cache_misses_total,
+            )
+        )
+
+    def _count(self, asked: int, found: int) -> None:
+        gets, hits, misses = self._counters
+        gets.inc(asked)
+        if found:
+            hits.inc(found)
+        if asked > found:
+            misses.inc(asked - found)
+
     def get(self, key, default=None, version=None):
         value = super().get(key, _MISSING, version=version)
-        django_cache_get_total.labels(backend=self.metric_backend).inc()
-        if value is _MISSING:
-            django_cache_misses_total.labels(backend=self.metric_backend).inc()
-            return default
-        django_cache_hits_total.labels(backend=self.metric_backend).inc()
-        return value
+        self._count(1, value is not _MISSING)
+        return default if value is _MISSING else value
 
     def get_many(self, keys, version=None):
         keys = list(keys)
-        found = super().get_many(keys, version=version)
-        backend = self.metric_backend
-        django_cache_get_total.labels(backend=backend).inc(len(keys))
-        django_cache_hits_total.labels(backend=backend).inc(len(found))
-        django_cache_misses_total.labels(backend=backend).inc(len(keys) - len(found))
+        found = self._get_many(keys, version)
+        self._count(len(keys), len(found))
         return found
+
+    def _get_many(self, keys, version):
+        return super().get_many(keys, version=version)
 
 
 class CountedRedisCache(_CountedCache, RedisCache):
@@ -73,6 +93,16 @@ class CountedRedisCache(_CountedCache, RedisCache):
 
 class CountedLocMemCache(_CountedCache, LocMemCache):
     metric_backend = "locmem"
+
+    def _get_many(self, keys, version):
+        # Django's get_many for this backend calls get per key, which would count
+        # each key twice.
+        found = {}
+        for key in keys:
+            value = LocMemCache.get(self, key, _MISSING, version=version)
+            if value is not _MISSING:
+                found[key] = value
+        return found
 
 
 class TaskQueueCollector:

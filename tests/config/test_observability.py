@@ -129,6 +129,23 @@ def test_metrics_count_requests_queries_cache_and_the_task_queue(
     assert "colloquy_tasks_oldest_waiting_seconds" in text
 
 
+def test_a_local_memory_get_many_counts_each_key_once():
+    from django.core.cache import cache
+    from prometheus_client import REGISTRY
+
+    def sample(name: str) -> float:
+        labels = {"backend": "locmem"}
+        return REGISTRY.get_sample_value(f"django_cache_{name}", labels) or 0.0
+
+    names = ("get_total", "get_hits_total", "get_misses_total")
+    cache.set("counted:a", 1)
+    before = [sample(name) for name in names]
+    assert cache.get_many(["counted:a", "counted:b", "counted:c"]) == {"counted:a": 1}
+    assert cache.get("counted:b", "fallback") == "fallback"
+    after = [sample(name) for name in names]
+    assert [b - a for a, b in zip(before, after, strict=True)] == [4, 1, 3]
+
+
 def test_each_request_gets_an_id_and_one_log_line(client, thread, caplog):
     url = thread.get_absolute_url()
     with caplog.at_level(logging.INFO, logger="colloquy.request"):
