@@ -439,11 +439,12 @@ if LOG_FORMAT not in ("plain", "json"):
 LOGGING = logging_config(fmt=LOG_FORMAT, level=os.environ.get("LOG_LEVEL", "WARNING"))
 # Prometheus metrics (config/metrics.py) are counted always and served at /metrics
 # only to "Authorization: Bearer <METRICS_TOKEN>"; unset, /metrics is a 404. The
-# PostgreSQL and cache backends are swapped for ones that count, nothing more.
+# PostgreSQL and cache backends are swapped for ones that count (config/postgres
+# also checks a persistent connection's health without a query).
 METRICS_TOKEN = env_str("METRICS_TOKEN").strip()
 _cache_backends = "django.core.cache.backends"
 _counted = {
-    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+    "django.db.backends.postgresql": "config.postgres",
     f"{_cache_backends}.redis.RedisCache": "config.metrics.CountedRedisCache",
     f"{_cache_backends}.locmem.LocMemCache": "config.metrics.CountedLocMemCache",
 }

@@ -306,6 +306,14 @@ def test_a_database_outage_is_a_503_and_passes_by_itself(stack):
         assert response.status == 200
     assert get(proxy, "/readyz")[0].status == 200
 
+    # A restart no request saw: every kept-open connection is dead, and each is
+    # noticed and replaced before a page uses it (config/postgres/).
+    server.crash()
+    server.start()
+    for _ in range(6):
+        response, body = get(proxy, "/")
+        assert response.status == 200, body[:300]
+
     lines = [
         json.loads(line)
         for line in stack["log"].read_text().splitlines()
