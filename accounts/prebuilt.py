@@ -28,7 +28,8 @@ from typing import Any
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Model, QuerySet
+from django.db.models import BigIntegerField, Model, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.query import get_related_populators
 
 # Stand-ins for the values while compiling: inside the range of a 32-bit positive
@@ -127,6 +128,20 @@ class _Reader:
     end: int
     converters: list[tuple[int, tuple[list[Callable], Any]]]
     annotations: list[tuple[str, int]]
+
+
+def opaque(value: int) -> RawSQL:
+    """``value`` as ``(SELECT %s::bigint)``: a value the planner does not look at.
+
+    psycopg prepares a statement a connection runs often, and PostgreSQL then keeps
+    one generic plan for it, unless a plan made for the values at hand looks
+    cheaper: for a board with more threads than most, or a member with more posts,
+    it does, so their pages were planned again on every view (three times the
+    query's run). Behind a subquery the value is unknown to the estimate, every run
+    costs the same and the generic plan stays. For a column whose best plan is
+    the same whatever the value (an index on it): a board's or a member's id.
+    """
+    return RawSQL("SELECT %s::bigint", [value], output_field=BigIntegerField())
 
 
 _compiled: dict[tuple, Compiled | None] = {}

@@ -33,7 +33,7 @@ def main() -> int:
         return serve(*sys.argv[2:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--pages", default="thread,board", help="thread, board, index, profile"
+        "--pages", default="thread,board", help="thread, hot, board, index, profile"
     )
     parser.add_argument("--visits", default=",".join(VISITS))
     parser.add_argument("--requests", type=int, default=10)
@@ -99,6 +99,7 @@ def serve(page: str, visit: str, count: str) -> int:
         targets = find_targets()
         path = {
             "thread": targets["thread"].get_absolute_url(),
+            "hot": targets["hot"].get_absolute_url(),  # the 10,000-post thread
             "board": targets["board"].get_absolute_url(),
             "index": "/",
             "profile": targets["member"].get_absolute_url(),

@@ -116,7 +116,7 @@ class ThreadQuerySet(models.QuerySet):
     ) -> ThreadQuerySet:
         """The threads from ``start`` to ``stop`` in the board's activity order
         (``from_oldest``: counted from the other end), by activity."""
-        threads = self.filter(board=board_id).visible_to(user)
+        threads = self.filter(board_id=prebuilt.opaque(board_id)).visible_to(user)
         if from_oldest:
             ids = threads.order_by("is_sticky", "last_post_at", "id")
         else:

@@ -104,7 +104,7 @@ def member_detail(request: HttpRequest, key: str) -> HttpResponse:
         ("profile posts", *shape, PROFILE_ITEMS_PER_PAGE),
         lambda member_id: (
             Post.objects.visible_to(viewer)
-            .filter(author=member_id)
+            .filter(author_id=prebuilt.opaque(member_id))
             .select_related("thread")
             .only(*PROFILE_POST_FIELDS)
             .order_by("-created_at", "-id")
@@ -116,7 +116,7 @@ def member_detail(request: HttpRequest, key: str) -> HttpResponse:
         ("profile threads", *shape, PROFILE_ITEMS_PER_PAGE),
         lambda member_id: (
             Thread.objects.visible_to(viewer)
-            .filter(author=member_id, is_deleted=False)
+            .filter(author_id=prebuilt.opaque(member_id), is_deleted=False)
             .select_related("board")
             .only(*PROFILE_THREAD_FIELDS)
             .order_by("-created_at", "-id")
