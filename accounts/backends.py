@@ -7,19 +7,33 @@ query's round trip. Sessions made before it name ``ModelBackend``, which stays
 listed after it (``config/settings.py``) so nobody is logged out by an upgrade.
 """
 
+from collections.abc import Callable
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
+from django.db.models import Expression
 
 from accounts import prebuilt
+
+# What the apps above this one read with the member on every logged-in request, as
+# annotations of the session's user query (name: a function building the
+# expression; the user row is the query's "accounts_user"). Filled in when the apps
+# load: the forum adds the member's board permissions (forum/access.py), so a
+# page reads them with the member instead of in a query of their own.
+SESSION_USER_EXTRAS: dict[str, Callable[[], Expression]] = {}
 
 
 def session_user(user_id):
     """The active member with this id, or None: what ``ModelBackend.get_user`` gives."""
     model = get_user_model()
-    found = prebuilt.fetch(
-        ("session user",), lambda pk: model._default_manager.filter(pk=pk), user_id
-    )
+
+    def build(pk):
+        users = model._default_manager.filter(pk=pk)
+        return users.annotate(**{name: e() for name, e in SESSION_USER_EXTRAS.items()})
+
+    key = ("session user", *SESSION_USER_EXTRAS)
+    found = prebuilt.fetch(key, build, user_id)
     return found[0] if found and found[0].is_active else None
 
 

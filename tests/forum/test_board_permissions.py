@@ -164,6 +164,32 @@ def test_a_visitors_permissions_are_read_once_per_request(
         assert client.get(thread.get_absolute_url()).status_code == 200
 
 
+def test_a_members_permissions_come_with_the_member_behind_the_session(
+    client, secret_thread
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.backends import session_user
+
+    thread, _, insider = secret_thread
+    client.force_login(insider)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(thread.board.get_absolute_url()).status_code == 200
+    sql = [query["sql"] for query in queries]
+    assert not any(q.startswith("SELECT board_id, audience") for q in sql), sql
+    assert any("json_agg(json_build_array(board_id" in q for q in sql), sql
+    # The rows read with the member: the group's grant, the members' refusal.
+    member = session_user(insider.pk)
+    assert access.for_user(member).sees(thread.board_id)
+    outsider = session_user(make_member("outsider").pk)
+    assert not access.for_user(outsider).sees(thread.board_id)
+    # Forgotten after a change of groups: read again, with the change.
+    outsider.groups.add(insider.groups.get())
+    access.forget(outsider)
+    assert access.for_user(outsider).sees(thread.board_id)
+
+
 def test_members_of_the_default_moderators_group_moderate_every_board(
     thread, other_member
 ):
