@@ -70,14 +70,14 @@ class Compiled:
         ]
 
     def fetch(self, values: Sequence[Any]) -> list[Model]:
-        db = self.db
-        connection = connections[db]
-        with connection.cursor() as cursor:
+        compiler, db = self.compiler, self.db
+        with connections[db].cursor() as cursor:
             cursor.execute(self.sql, self.bind(values))
             rows = cursor.fetchall()
         reader = self._reader
+        if reader.converters:
+            rows = compiler.apply_converters(rows, reader.converters)
         if db not in self._populators:
-            compiler = self.compiler
             self._populators[db] = get_related_populators(
                 compiler.klass_info, compiler.select, db
             )
@@ -85,13 +85,6 @@ class Compiled:
         model, names, start, end = reader.model, reader.names, reader.start, reader.end
         objects = []
         for row in rows:
-            if reader.converters:
-                row = list(row)
-                for position, (converters, expression) in reader.converters:
-                    value = row[position]
-                    for converter in converters:
-                        value = converter(value, expression, connection)
-                    row[position] = value
             obj = model.from_db(db, names, row[start:end])
             for populator in populators:
                 populator.populate(row, obj)
@@ -115,7 +108,7 @@ class Compiled:
             names=[column[0].target.attname for column in select[start:end]],
             start=start,
             end=end,
-            converters=list(compiler.get_converters(expressions).items()),
+            converters=compiler.get_converters(expressions),
             annotations=list((compiler.annotation_col_map or {}).items()),
         )
 
@@ -126,7 +119,8 @@ class _Reader:
     names: list[str]
     start: int
     end: int
-    converters: list[tuple[int, tuple[list[Callable], Any]]]
+    # Django's own: {column: (converters, expression)}, for apply_converters.
+    converters: dict[int, tuple[list[Callable], Any]]
     annotations: list[tuple[str, int]]
 
 

@@ -105,7 +105,7 @@ def forget(user: User | AnonymousUser) -> None:
     """Drop the remembered access (after a change of groups or permissions)."""
     if hasattr(user, _MEMO):
         delattr(user, _MEMO)
-    if getattr(user, ROWS, None) is not None:
+    if hasattr(user, ROWS):
         setattr(user, ROWS, None)
 
 
@@ -126,19 +126,15 @@ def rows_with_the_member() -> RawSQL:
 
 
 def _load(user: User | AnonymousUser) -> Access:
-    given = getattr(user, ROWS, None)
-    if user.is_authenticated:
-        audiences = ["members"]
-        sql, params = _rows_sql(for_member=True), [user.pk]
-    else:
-        audiences = ["guests"]
-        sql, params = _rows_sql(for_member=False), []
-    if user.is_authenticated and given is not None:
+    member = user.is_authenticated
+    audiences = ["members"] if member else ["guests"]
+    given = getattr(user, ROWS, None) if member else None
+    if given is not None:
         found = json.loads(given)
     else:
         # Through the router: a read replica, when there is one, serves page reads.
         with connections[router.db_for_read(User)].cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(_rows_sql(for_member=member), [user.pk] if member else [])
             found = cursor.fetchall()
     rows = [dict(zip(_COLUMNS, row, strict=True)) for row in found]
     # Each audience's forum-wide row, then each board's: (audience, group) keys.

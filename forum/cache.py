@@ -82,7 +82,7 @@ def digests(
         columns = {f.attname: f.column for f in model._meta.concrete_fields}
         pk = quote(model._meta.pk.column)
         _digest_sql[key] = (
-            f"SELECT t0.{pk}, {joins.rows}"
+            f"SELECT t0.{pk}, {joins.versions}"
             + "".join(f", t0.{quote(columns[name])}" for name in fields)
             + " FROM unnest(ARRAY({ids})) WITH ORDINALITY AS page(id, n)"
             + f" JOIN {joins.base} ON t0.{pk} = page.id {joins.joined}"
@@ -101,7 +101,7 @@ _digest_sql: dict[tuple, str] = {}
 class _Joins:
     base: str
     joined: str
-    rows: str
+    versions: str
 
     @property
     def tables(self) -> str:
@@ -140,10 +140,12 @@ def _joined_tables(model: type[Model], related: dict | bool) -> _Joins:
             }
         join(model, "t0", related or {})
         # A missing joined row (no tier) reads as NULL, which concat_ws skips.
-        rows = "concat_ws(',', {})".format(
+        versions = "concat_ws(',', {})".format(
             ", ".join(f"{alias}.xmin, {alias}.ctid" for alias, _ in aliases)
         )
-        _joins[key] = _Joins(base=tables[0], joined=" ".join(tables[1:]), rows=rows)
+        _joins[key] = _Joins(
+            base=tables[0], joined=" ".join(tables[1:]), versions=versions
+        )
     return _joins[key]
 
 
@@ -196,7 +198,7 @@ def listing(
         pk = queryset.model._meta.pk.column
         with connections[queryset.db].cursor() as cursor:
             cursor.execute(
-                f"SELECT md5(string_agg({joins.rows}, '|' ORDER BY t0.{pk})) "
+                f"SELECT md5(string_agg({joins.versions}, '|' ORDER BY t0.{pk})) "
                 f"FROM {joins.tables} WHERE t0.{pk} IN ({ids})",
                 params,
             )
