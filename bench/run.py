@@ -51,7 +51,10 @@ class Case:
     rps: list[float] = field(default_factory=list)
     p50: list[float] = field(default_factory=list)
     p99: list[float] = field(default_factory=list)
+    # The floor beside each run (the mean of the runs before and after it), and
+    # the page's ratio to it.
     floor_rps: list[float] = field(default_factory=list)
+    ratios: list[float] = field(default_factory=list)
 
 
 @dataclass
@@ -135,9 +138,11 @@ def main() -> int:
             headers = [f"Cookie: {cookie}"] if case.logged_in else []
             wrk(forum_urls[case.mode] + case.path, 1, args.connections, headers)
         wrk(floor_url, 1, args.connections, [])
+        # Every page run sits between two floor runs: its ratio is to their mean,
+        # which follows the machine's drift through the run.
+        before = wrk(floor_url, args.duration, args.connections, []).rps
         for number in range(1, args.rounds + 1):
             for case in cases:
-                baseline = wrk(floor_url, args.duration, args.connections, [])
                 headers = [f"Cookie: {cookie}"] if case.logged_in else []
                 page = wrk(
                     forum_urls[case.mode] + case.path,
@@ -145,10 +150,14 @@ def main() -> int:
                     args.connections,
                     headers,
                 )
-                case.floor_rps.append(baseline.rps)
+                after = wrk(floor_url, args.duration, args.connections, []).rps
+                floor_rps = (before + after) / 2
+                case.floor_rps.append(floor_rps)
+                case.ratios.append(page.rps / floor_rps)
                 case.rps.append(page.rps)
                 case.p50.append(page.p50_ms)
                 case.p99.append(page.p99_ms)
+                before = after
             print(f"  round {number} done", flush=True)
         rss = {
             mode: worker_rss_mb(server.process.pid) for mode, server in forums.items()
@@ -628,11 +637,12 @@ def print_report(
     for case in cases:
         rps = statistics.median(case.rps)
         floor = statistics.median(case.floor_rps)
+        ratio = statistics.median(case.ratios)
         print(
             f"| {case.label} | {'member' if case.logged_in else 'guest'} "
             f"| {case.mode} | {rps:.0f} | {statistics.median(case.p50):.1f} "
             f"| {statistics.median(case.p99):.1f} | {case.queries} "
-            f"| {floor:.0f} | {rps / floor:.2f} |"
+            f"| {floor:.0f} | {ratio:.2f} |"
         )
     print()
     if replies:

@@ -37,7 +37,17 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, router, transaction
-from django.db.models import Count, F, OuterRef, Subquery, Sum, Value
+from django.db.models import (
+    Count,
+    F,
+    JSONField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -253,7 +263,41 @@ def for_viewer(user: User, post_ids: Sequence[int]) -> tuple[list[Reaction], dic
     # Through the router: a read replica, when there is one, serves page reads.
     with connections[router.db_for_read(Reaction)].cursor() as cursor:
         cursor.execute(_FOR_VIEWER, [user.pk, list(post_ids)])
-        rows = cursor.fetchall()
+        return page_picks(cursor.fetchall())
+
+
+# The same, for the posts at positions [first, end) of the thread in the outer
+# query: a thread page's viewer picks ride on its thread's query.
+_ON_PAGE = f"""
+SELECT COALESCE(jsonb_agg(jsonb_build_array(
+           r.id, r.name, r.emoji, r.score, r.position, r.is_active,
+           COALESCE(picked.posts, ARRAY[]::bigint[])) ORDER BY r.position, r.id),
+       '[]'::jsonb)
+FROM {Reaction._meta.db_table} r
+LEFT JOIN (
+    SELECT pr.reaction_id, array_agg(pr.post_id::bigint) AS posts
+    FROM {Post._meta.db_table} p
+    JOIN {PostReaction._meta.db_table} pr ON pr.post_id = p.id AND pr.user_id = %s
+    WHERE p.thread_id = %s AND p.position >= %s AND p.position < %s
+    GROUP BY pr.reaction_id
+) picked ON picked.reaction_id = r.id
+"""
+
+
+def with_page_picks(
+    threads: QuerySet[Thread], user: User, thread_id: int, first: int, end: int
+) -> QuerySet[Thread]:
+    """Annotate ``page_reactions``: what ``for_viewer`` gives for the posts of
+    thread ``thread_id`` at positions ``first`` to ``end`` (excluded), as rows for
+    ``page_picks``. Members only: a guest picks nothing."""
+    if not user.is_authenticated:
+        return threads
+    picks = RawSQL(_ON_PAGE, [user.pk, thread_id, first, end], output_field=JSONField())
+    return threads.annotate(page_reactions=picks)
+
+
+def page_picks(rows: Sequence[Sequence]) -> tuple[list[Reaction], dict]:
+    """``for_viewer``'s answer from its rows, or from ``with_page_picks``'s."""
     reactions = []
     for pk, name, emoji, score, position, is_active, mine in rows:
         reaction = Reaction(

@@ -153,7 +153,10 @@ def thread_posts(
     # Worked out once for the page, then a few comparisons per post.
     rights = permissions.post_rights(user, thread)
     posts = [item.row for item in items]
-    bars = _reaction_bars(user, rights, posts)
+    # The viewer's picks came with the thread (views/reading.py) for the page's
+    # posts, not for held replies.
+    picks = None if held else getattr(thread, "page_reactions", None)
+    bars = _reaction_bars(user, rights, posts, picks)
     # Masked once for the page's forms. A member's controls always hold one (the
     # bookmark form); a guest's hold none, and asking for a token would give a
     # guest's response a CSRF cookie.
@@ -229,13 +232,17 @@ def _footers(
 
 
 def _reaction_bars(
-    user, rights: permissions.PostRights, posts: list[Post]
+    user, rights: permissions.PostRights, posts: list[Post], picks=None
 ) -> dict[int, reactions.Bar]:
+    """``picks``: ``reactions.with_page_picks``'s rows for these posts, if read."""
     # Guests, and members who may react to nothing here, get none and cost
-    # nothing; a member's cost one query for the page.
+    # nothing; a member's cost one query for the page, or none with ``picks``.
     if not rights.may_react:
         return {}
-    choices, given = reactions.for_viewer(user, [post.pk for post in posts])
+    if picks is not None:
+        choices, given = reactions.page_picks(picks)
+    else:
+        choices, given = reactions.for_viewer(user, [post.pk for post in posts])
     bars = (reactions.bar(post, rights, choices, given) for post in posts)
     return {bar.post_id: bar for bar in bars if bar is not None}
 

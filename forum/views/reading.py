@@ -15,6 +15,7 @@ from forum import (
     drafts,
     online,
     permissions,
+    reactions,
     readstate,
     rendering,
     viewcounts,
@@ -154,10 +155,15 @@ def thread_detail(
     request: HttpRequest, thread_id: int, slug: str = "", *, reply_form=None
 ) -> HttpResponse:
     """``reply_form``: a quick reply sent back with its error (views/posting.py)."""
-    thread = _thread_for_page(thread_id, request.user)
+    raw_page = request.GET.get("page")
+    # The page asked for, before the thread says how many there are: its posts'
+    # positions go into the thread's query (the viewer's reactions among them).
+    # A page that is not the one shown is redirected, so its figures go unused.
+    asked, _ = resolve_page(raw_page, _PAGES_MAX)
+    thread = _thread_for_page(thread_id, request.user, asked)
     if not permissions.can_view_thread(request.user, thread):
         raise Http404("No such thread.")
-    page, must_redirect = resolve_page(request.GET.get("page"), thread.page_count)
+    page, must_redirect = resolve_page(raw_page, thread.page_count)
     if slug != thread.slug:
         return redirect(thread.page_url(page), permanent=True)
     if must_redirect:
@@ -201,8 +207,13 @@ def thread_detail(
     )
 
 
-def _thread_for_page(thread_id: int, user) -> Thread:
-    """The thread with what its page needs about the viewer, in one query.
+# Past any thread's last page, and its positions still in the position column's
+# 32-bit range at up to a thousand posts a page.
+_PAGES_MAX = 2**31 // 1000 - 1
+
+
+def _thread_for_page(thread_id: int, user, page: int) -> Thread:
+    """The thread with what its page ``page`` needs about the viewer, in one query.
 
     The query's shape depends only on the kind of viewer (guest, member, moderator,
     the boards they moderate), so it is compiled once per kind
@@ -215,7 +226,7 @@ def _thread_for_page(thread_id: int, user) -> Thread:
         kind = ("guest",)
     key = ("thread page", *kind, settings.FORUM_READ_CUTOFF_DAYS)
 
-    def build(thread_id: int, user_id: int):
+    def build(thread_id: int, user_id: int, first: int, end: int):
         # The viewer with the stand-in id: same permissions, another pk to fill in.
         visitor = user
         if user.is_authenticated:
@@ -230,9 +241,13 @@ def _thread_for_page(thread_id: int, user) -> Thread:
         # watch (the watch button), read position, floor and bookmarks.
         threads = discovery.with_opening(threads)
         threads = watching.with_watch_state(threads, visitor)
+        # The viewer's reactions among the page's posts, with the catalogue.
+        threads = reactions.with_page_picks(threads, visitor, thread_id, first, end)
         return readstate.with_read_state(threads, visitor).filter(pk=thread_id)
 
-    found = prebuilt.fetch(key, build, thread_id, user.pk or 0)
+    per_page = settings.FORUM_POSTS_PER_PAGE
+    first = (page - 1) * per_page + 1
+    found = prebuilt.fetch(key, build, thread_id, user.pk or 0, first, first + per_page)
     if not found:
         raise Http404("No such thread.")
     return found[0]

@@ -76,8 +76,8 @@ EXPECTED = {
     "forum list": (4, 2, 6, 4),
     # A board without sub-boards skips their query (its row says it has none).
     "board": (4, 3, 6, 5),
-    "thread": (4, 3, 7, 5),
-    "thread last page": (4, 3, 7, 5),
+    "thread": (4, 3, 6, 4),
+    "thread last page": (4, 3, 6, 4),
     "member profile": (4, 4, 5, 5),
     # Search (forum/search.py): the board filter's choices, the planner's estimate
     # (EXPLAIN), the ranked ids, then the page's rows with their snippets.

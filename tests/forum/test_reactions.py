@@ -1,5 +1,6 @@
 """Reactions: the rules of giving one, the counts and scores, the pages and controls."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -393,6 +394,43 @@ def test_one_viewers_reaction_never_shows_for_another(client, post, other_member
     assert (
         'aria-pressed="true"' not in client.get(post.get_thread_url()).content.decode()
     )
+
+
+def pressed(html: str) -> list[tuple[str, str]]:
+    """(post id, reaction name) of each pressed button on a page."""
+    return re.findall(
+        r'hx-target="#reaction-bar-(\d+)"[^>]*aria-pressed="true" aria-label="([^"]+)"',
+        html,
+    )
+
+
+@pytest.mark.parametrize("cache_on", [True, False], ids=["cached", "cold"])
+def test_each_page_shows_the_viewers_own_picks_on_its_own_posts(
+    client, settings, thread, other_member, like, love, sad, cache_on
+):
+    """The picks come with the thread's query, by the page's positions."""
+    if not cache_on:
+        settings.FORUM_FRAGMENT_SECONDS = 0
+    cache.clear()
+    make_posts(thread, 24)
+    first, third, last = (thread.posts.get(position=n) for n in (1, 3, 22))
+    for post, reaction in ((first, like), (third, sad), (last, love)):
+        reactions.react(user=other_member, post=post, reaction=reaction)
+    # Someone else's pick on page 2 is not the viewer's.
+    reactions.react(
+        user=make_member(), post=thread.posts.get(position=23), reaction=like
+    )
+    client.force_login(other_member)
+    thread.refresh_from_db()
+    page_one = client.get(thread.get_absolute_url()).content.decode()
+    page_two = client.get(thread.page_url(2)).content.decode()
+    assert sorted(pressed(page_one)) == sorted(
+        [(str(first.pk), "Like"), (str(third.pk), "Sad")]
+    )
+    assert pressed(page_two) == [(str(last.pk), "Love")]
+    # Taken back, it is gone at once from the page.
+    reactions.unreact(user=other_member, post=last)
+    assert pressed(client.get(thread.page_url(2)).content.decode()) == []
 
 
 def test_the_score_shows_on_the_author_card_and_profile(
