@@ -154,8 +154,8 @@ def thread_posts(
     rights = permissions.post_rights(user, thread)
     posts = [item.row for item in items]
     # The viewer's picks came with the thread (views/reading.py) for the page's
-    # posts, not for held replies.
-    picks = None if held else getattr(thread, "page_reactions", None)
+    # posts; held replies take no reactions until approved (PostRights.can_react).
+    picks = getattr(thread, "page_reactions", None)
     bars = _reaction_bars(user, rights, posts, picks)
     # Masked once for the page's forms. A member's controls always hold one (the
     # bookmark form); a guest's hold none, and asking for a token would give a
