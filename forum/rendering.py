@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from django.db.models.base import ModelState
 from django.http import HttpRequest
 from django.template import engines
-from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts import links
@@ -113,6 +112,10 @@ def post_block(post: Post) -> SafeString:
 # cut around a number no post id reaches, the controls' ids are that number.
 _POST_ID = "\x00"
 _STAND_IN = 2_146_000_000
+# The same for the thread's id and the page's CSRF field in controls kept drawn
+# (put in before the post's id: its NULs hold no other stand-in).
+_THREAD_STAND_IN = 2_145_000_000
+_CSRF = "\x00csrf\x00"
 
 
 @links.steady()  # twenty posts print a hundred links
@@ -161,17 +164,25 @@ def thread_posts(
     # bookmark form); a guest's hold none, and asking for a token would give a
     # guest's response a CSRF cookie.
     page_csrf_input = page_csrf(request) if user.is_authenticated else ""
+    # Drawn with stand-ins for the thread's id and the CSRF field (``_drawn``).
     page = {
         "member": user.is_authenticated,
         "is_moderator": is_moderator,
         "can_reply": can_reply,
-        "reply_url": reverse("forum:reply", args=[thread.pk]) if can_reply else "",
-        "csrf_input": page_csrf_input,
+        "reply_url": links.url_with_id("forum:reply", _THREAD_STAND_IN)
+        if can_reply
+        else "",
+        "csrf_input": mark_safe(_CSRF),  # noqa: S308 (NULs)
     }
     bookmarked = set(getattr(thread, "bookmarked_post_ids", None) or ())
     context = {
         "footers": _footers(
-            posts, rights, bookmarked, _bar_blocks(bars, page_csrf_input), page
+            posts,
+            rights,
+            bookmarked,
+            _bar_blocks(bars, page_csrf_input),
+            page,
+            {str(_THREAD_STAND_IN): str(thread.pk), _CSRF: page_csrf_input},
         ),
         "items": items,
         "user": user,
@@ -202,11 +213,14 @@ def _footers(
     bookmarked: set[int],
     bars: dict[int, SafeString],
     page: dict,
+    put_in: dict[str, str],
 ) -> dict[int, SafeString]:
     """Each post's controls (``_post_footer.html``), drawn once per shape with the
-    stand-in id, then the post's id and reaction bar put in: drawn one by one,
-    twenty posts' controls cost as much as the rest of a member's page."""
-    drawn: dict[_FooterShape, str] = {}
+    stand-in ids and CSRF field (``_drawn``), then ``put_in``'s values for those
+    stand-ins, the post's id and its reaction bar: drawn one by one, twenty posts'
+    controls cost as much as the rest of a member's page."""
+    flags = (page["member"], page["is_moderator"], page["can_reply"])
+    filled: dict[_FooterShape, str] = {}
     html = {}
     for post in posts:
         shape = _FooterShape(
@@ -219,12 +233,20 @@ def _footers(
             can_edit=rights.can_edit(post),
             has_bar=post.pk in bars,
         )
-        if shape not in drawn:
-            context = {**page, "post": shape, "bar_slot": mark_safe(_POST_ID)}  # noqa: S308 (a NUL)
-            drawn[shape] = _render("forum/_post_footer.html", context)
+        text = filled.get(shape)
+        if text is None:
+            text = _drawn.get(("footer", shape, flags))
+            if text is None:
+                context = {**page, "post": shape, "bar_slot": mark_safe(_POST_ID)}  # noqa: S308 (a NUL)
+                text = _keep_drawn(
+                    ("footer", shape, flags), "forum/_post_footer.html", context
+                )
+            for stand_in, value in put_in.items():
+                text = text.replace(stand_in, value)
+            filled[shape] = text
         # The stand-in number is no CSRF token's and no link's but its own; the
         # bar goes in after, as it holds the post's id already.
-        text = drawn[shape].replace(str(_STAND_IN), str(post.pk))
+        text = text.replace(str(_STAND_IN), str(post.pk))
         if shape.has_bar:
             text = text.replace(_POST_ID, bars[post.pk])
         html[post.pk] = mark_safe(text)  # noqa: S308 (our template's, with a number and a bar put in)
@@ -270,18 +292,38 @@ def _open_link(name: str) -> str:
 
 def _bar_blocks(bars: dict[int, reactions.Bar], csrf: str) -> dict[int, SafeString]:
     """Each post's reaction bar. Bars with the same choices and the same pick of
-    the viewer's differ only in their post's id: each is drawn once, the ids put in
-    after (twenty posts' bars cost a third of a member's page, drawn one by one)."""
-    drawn: dict[tuple, str] = {}
+    the viewer's differ only in their post's id and the page's CSRF field: each is
+    drawn once for the process (``_drawn``), those put in after (twenty posts'
+    bars cost a third of a member's page, drawn one by one)."""
     html = {}
     for post_id, bar in bars.items():
-        key = (tuple(reaction.pk for reaction in bar.choices), bar.mine)
-        if key not in drawn:
-            shape = _BarShape(choices=bar.choices, mine=bar.mine)
-            context = {"bar": shape, "page_csrf_input": csrf}
-            drawn[key] = _render("forum/_reaction_bar.html", context)
-        html[post_id] = mark_safe(drawn[key].replace(_POST_ID, str(post_id)))  # noqa: S308 (our template's, with a number put in)
+        shape = (tuple((r.pk, r.name, r.emoji) for r in bar.choices), bar.mine)
+        text = _drawn.get(("bar", shape))
+        if text is None:
+            context = {
+                "bar": _BarShape(choices=bar.choices, mine=bar.mine),
+                "page_csrf_input": mark_safe(_CSRF),  # noqa: S308 (NULs)
+            }
+            text = _keep_drawn(("bar", shape), "forum/_reaction_bar.html", context)
+        text = text.replace(_CSRF, csrf).replace(_POST_ID, str(post_id))
+        html[post_id] = mark_safe(text)  # noqa: S308 (our template's, with a number and the page's CSRF field put in)
     return html
+
+
+# Controls drawn for a shape of post or bar with stand-ins for the post's id, the
+# thread's and the page's CSRF field, kept for the process: the same few shapes
+# make every page of every thread. Each is a kilobyte or two; full, it starts
+# again empty, like the author cards.
+DRAWN_CONTROLS = 512
+_drawn: dict[tuple, str] = {}
+
+
+def _keep_drawn(key: tuple, template: str, context: dict) -> str:
+    text = str(_render(template, context))
+    if len(_drawn) >= DRAWN_CONTROLS:
+        _drawn.clear()
+    _drawn[key] = text
+    return text
 
 
 @links.steady()

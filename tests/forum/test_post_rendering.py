@@ -308,3 +308,44 @@ def test_a_pages_forms_share_one_masked_token_that_the_site_accepts(
     response = client.post(url, {"csrfmiddlewaretoken": tokens[0]})
     assert response.status_code == 302
     assert other_member.bookmarks.filter(post=post).exists()
+
+
+def test_controls_kept_drawn_carry_each_threads_links_and_each_pages_token(
+    board, member, other_member, moderator
+):
+    from django.test import Client
+
+    from forum.models import Reaction
+    from tests.factories import make_thread
+
+    threads = [
+        make_thread(board=board, author=member, title=f"Kept {n}") for n in range(2)
+    ]
+    for thread in threads:
+        services.post_reply(thread=thread, author=member, body="A reply")
+    pages = {}
+    for viewer in (other_member, moderator):
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(viewer)
+        for thread in threads:  # the second thread's controls are the first's, kept
+            html = client.get(thread.get_absolute_url()).content.decode()
+            pages[viewer, thread] = html
+            assert "\x00" not in html
+            assert str(rendering._THREAD_STAND_IN) not in html
+            replies = set(re.findall(r'href="/threads/(\d+)/reply/\?quote=', html))
+            assert replies == {str(thread.pk)}
+        tokens = set(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', html))
+        assert len(tokens) == 1  # this page's own, in every form of it
+        post = threads[1].posts.order_by("position").last()
+        url = reverse("forum:bookmark_post", args=[post.pk])
+        response = client.post(url, {"csrfmiddlewaretoken": tokens.pop()})
+        assert response.status_code == 302
+        assert viewer.bookmarks.filter(post=post).exists()
+    # A renamed reaction is a new drawing, not the kept one.
+    like = Reaction.objects.order_by("position", "pk").first()
+    assert f'aria-label="{like.name}"' in pages[other_member, threads[0]]
+    Reaction.objects.filter(pk=like.pk).update(name="Thumbs up")
+    client = Client()
+    client.force_login(other_member)
+    html = client.get(threads[0].get_absolute_url()).content.decode()
+    assert 'aria-label="Thumbs up"' in html
