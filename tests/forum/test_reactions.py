@@ -399,7 +399,8 @@ def test_one_viewers_reaction_never_shows_for_another(client, post, other_member
 def pressed(html: str) -> list[tuple[str, str]]:
     """(post id, reaction name) of each pressed button on a page."""
     return re.findall(
-        r'hx-target="#reaction-bar-(\d+)"[^>]*aria-pressed="true" aria-label="([^"]+)"',
+        r'formaction="/posts/(\d+)/unreact/"[^>]*'
+        r'aria-pressed="true" aria-label="([^"]+)"',
         html,
     )
 
