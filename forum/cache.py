@@ -221,3 +221,16 @@ def rows(fragment: Fragment, name: str, compute: Callable[[], Any]) -> Any:
         found = compute()
         cache.set(key, found, fragment.seconds)
     return found
+
+
+def kept(store: dict, limit: int, key: Any, make: Callable[[], Any]) -> Any:
+    """``store[key]``, made by ``make`` when missing: a process-local memo of things
+    keyed by everything they show, so none is ever stale. Full at ``limit``
+    entries, it starts again empty: simpler than tracking use, and safe between
+    threads."""
+    found = store.get(key)
+    if found is None:
+        if len(store) >= limit:
+            store.clear()
+        found = store[key] = make()
+    return found

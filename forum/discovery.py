@@ -21,7 +21,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.db.models.functions import Substr
 from django.utils.text import Truncator
 
-from forum import access
+from forum import access, cache
 from forum.models import Board, Post, Thread
 
 # Enough of an opening post's HTML for a description, whatever its markup weighs.
@@ -96,12 +96,7 @@ def plain_text(html: str | None, limit: int = DESCRIPTION_CHARS) -> str:
     if not html:
         return ""
     key = (hashlib.md5(html.encode(), usedforsecurity=False).digest(), limit)
-    text = _plain_texts.get(key)
-    if text is None:
-        if len(_plain_texts) >= PLAIN_TEXTS:
-            _plain_texts.clear()
-        text = _plain_texts[key] = _plain_text(html, limit)
-    return text
+    return cache.kept(_plain_texts, PLAIN_TEXTS, key, lambda: _plain_text(html, limit))
 
 
 def _plain_text(html: str, limit: int) -> str:

@@ -73,14 +73,12 @@ def _card_key(author: User) -> tuple:
 
 def author_card(author: User) -> SafeString:
     """The card beside an author's posts, rendered once per version of the member."""
-    key = _card_key(author)
-    card = _cards.get(key)
-    if card is None:
-        card = _render("accounts/_author_card.html", {"author": author})
-        if len(_cards) >= AUTHOR_CARDS:
-            _cards.clear()
-        _cards[key] = card
-    return card
+    return cache.kept(
+        _cards,
+        AUTHOR_CARDS,
+        _card_key(author),
+        lambda: _render("accounts/_author_card.html", {"author": author}),
+    )
 
 
 def reaction_counts(post: Post) -> list[tuple[int, str, str, int]]:
@@ -164,7 +162,7 @@ def thread_posts(
     # bookmark form); a guest's hold none, and asking for a token would give a
     # guest's response a CSRF cookie.
     page_csrf_input = page_csrf(request) if user.is_authenticated else ""
-    # Drawn with stand-ins for the thread's id and the CSRF field (``_drawn``).
+    # Drawn with stand-ins for the thread's id and the CSRF field (``_drawing``).
     page = {
         "member": user.is_authenticated,
         "is_moderator": is_moderator,
@@ -216,7 +214,7 @@ def _footers(
     put_in: dict[str, str],
 ) -> dict[int, SafeString]:
     """Each post's controls (``_post_footer.html``), drawn once per shape with the
-    stand-in ids and CSRF field (``_drawn``), then ``put_in``'s values for those
+    stand-in ids and CSRF field (``_drawing``), then ``put_in``'s values for those
     stand-ins, the post's id and its reaction bar: drawn one by one, twenty posts'
     controls cost as much as the rest of a member's page."""
     flags = (page["member"], page["is_moderator"], page["can_reply"])
@@ -235,12 +233,10 @@ def _footers(
         )
         text = filled.get(shape)
         if text is None:
-            text = _drawn.get(("footer", shape, flags))
-            if text is None:
-                context = {**page, "post": shape, "bar_slot": mark_safe(_POST_ID)}  # noqa: S308 (a NUL)
-                text = _keep_drawn(
-                    ("footer", shape, flags), "forum/_post_footer.html", context
-                )
+            context = {**page, "post": shape, "bar_slot": mark_safe(_POST_ID)}  # noqa: S308 (a NUL)
+            text = _drawing(
+                ("footer", shape, flags), "forum/_post_footer.html", context
+            )
             for stand_in, value in put_in.items():
                 text = text.replace(stand_in, value)
             filled[shape] = text
@@ -293,18 +289,16 @@ def _open_link(name: str) -> str:
 def _bar_blocks(bars: dict[int, reactions.Bar], csrf: str) -> dict[int, SafeString]:
     """Each post's reaction bar. Bars with the same choices and the same pick of
     the viewer's differ only in their post's id and the page's CSRF field: each is
-    drawn once for the process (``_drawn``), those put in after (twenty posts'
+    drawn once for the process (``_drawing``), those put in after (twenty posts'
     bars cost a third of a member's page, drawn one by one)."""
     html = {}
     for post_id, bar in bars.items():
         shape = (tuple((r.pk, r.name, r.emoji) for r in bar.choices), bar.mine)
-        text = _drawn.get(("bar", shape))
-        if text is None:
-            context = {
-                "bar": _BarShape(choices=bar.choices, mine=bar.mine),
-                "page_csrf_input": mark_safe(_CSRF),  # noqa: S308 (NULs)
-            }
-            text = _keep_drawn(("bar", shape), "forum/_reaction_bar.html", context)
+        context = {
+            "bar": _BarShape(choices=bar.choices, mine=bar.mine),
+            "page_csrf_input": mark_safe(_CSRF),  # noqa: S308 (NULs)
+        }
+        text = _drawing(("bar", shape), "forum/_reaction_bar.html", context)
         text = text.replace(_CSRF, csrf).replace(_POST_ID, str(post_id))
         html[post_id] = mark_safe(text)  # noqa: S308 (our template's, with a number and the page's CSRF field put in)
     return html
@@ -313,17 +307,16 @@ def _bar_blocks(bars: dict[int, reactions.Bar], csrf: str) -> dict[int, SafeStri
 # Controls drawn for a shape of post or bar with stand-ins for the post's id, the
 # thread's and the page's CSRF field, kept for the process: the same few shapes
 # make every page of every thread. Each is a kilobyte or two; full, it starts
-# again empty, like the author cards.
+# again empty, like the author cards (``cache.kept``).
 DRAWN_CONTROLS = 512
 _drawn: dict[tuple, str] = {}
 
 
-def _keep_drawn(key: tuple, template: str, context: dict) -> str:
-    text = str(_render(template, context))
-    if len(_drawn) >= DRAWN_CONTROLS:
-        _drawn.clear()
-    _drawn[key] = text
-    return text
+def _drawing(key: tuple, template: str, context: dict) -> str:
+    """``template`` drawn with ``context`` once for the process, under ``key``."""
+    return cache.kept(
+        _drawn, DRAWN_CONTROLS, key, lambda: str(_render(template, context))
+    )
 
 
 @links.steady()
